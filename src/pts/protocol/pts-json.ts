@@ -1,0 +1,88 @@
+import { Decimal } from 'decimal.js';
+import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { PtsMalformedMessageError } from '../errors/pts-error.js';
+
+/**
+ * JSON as PTS sends it, with every number kept as its exact text (pts-protocol.md A4, A7):
+ * `40000.0000000000` stays that, and never passes through a JavaScript float.
+ */
+export type PtsJsonValue =
+  string | boolean | null | LosslessNumber | PtsJsonValue[] | { [key: string]: PtsJsonValue };
+
+export type PtsJsonObject = { [key: string]: PtsJsonValue };
+
+export { isLosslessNumber, LosslessNumber };
+
+/** Parses JSON keeping number text. Duplicate keys are refused (a forger's favourite). */
+export function parsePtsJson(text: string): PtsJsonValue {
+  try {
+    return parse(text) as PtsJsonValue;
+  } catch (error) {
+    throw new PtsMalformedMessageError(
+      'invalid_json',
+      `PTS message is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      undefined,
+      { cause: error },
+    );
+  }
+}
+
+/** Parses JSON that must be an object (every PTS message is one). */
+export function parsePtsJsonObject(text: string): PtsJsonObject {
+  const value = parsePtsJson(text);
+  if (!isPtsJsonObject(value)) {
+    throw new PtsMalformedMessageError(
+      'not_an_object',
+      `PTS message must be a JSON object, got ${describeJsonType(value)}`,
+    );
+  }
+  return value;
+}
+
+export function isPtsJsonObject(value: unknown): value is PtsJsonObject {
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value)
+  );
+}
+
+/** Serialises back; numbers come out exactly as they were read. */
+export function stringifyPtsJson(value: unknown): string {
+  const text = stringify(value);
+  if (text === undefined) {
+    throw new PtsMalformedMessageError('invalid_json', 'value cannot be serialised as JSON');
+  }
+  return text;
+}
+
+export function describeJsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (isLosslessNumber(value)) return 'a number';
+  return `a ${typeof value}`;
+}
+
+/**
+ * PHP's rendering of a float in string interpolation (`"{$value}"`, precision 14, `%.14G`):
+ * `40000.0000000000` -> `40000`, `0.1661000000` -> `0.1661`. pts-protocol.md A4 tries this
+ * once when the exact text does not verify, because PHP gateways decode amounts to floats
+ * before they build the sign string.
+ */
+export function renderPhpFloat(numberText: string): string {
+  let d: Decimal;
+  try {
+    d = new Decimal(numberText);
+  } catch {
+    return numberText;
+  }
+  if (d.isZero()) return d.isNegative() ? '-0' : '0';
+  const rounded = d.toSignificantDigits(14, Decimal.ROUND_HALF_EVEN);
+  const exponent = rounded.e;
+  if (exponent < -5 || exponent >= 15) {
+    // PHP prints e.g. 1.0E+25 and 1.0E-6
+    const [mantissa, exp] = rounded.toExponential().split('e');
+    const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
+    const sign = exp.startsWith('-') ? '-' : '+';
+    return `${m}E${sign}${exp.replace(/^[+-]/, '')}`;
+  }
+  return rounded.toFixed();
+}
