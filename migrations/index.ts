@@ -1,7 +1,11 @@
 import { CreateSchemaInfo1764100000000 } from './1764100000000-create-schema-info.js';
+import { CreateOrdersAndCallbacks1764100000002 } from './1764100000002-create-orders-and-callbacks.js';
 
 /**
  * Every migration, in order. Listed by class rather than by glob so that the same list works
  * from TypeScript (tests, CLI through tsx) and from the compiled service.
  */
-export const PTS_MIGRATIONS = [CreateSchemaInfo1764100000000];
+export const PTS_MIGRATIONS = [
+  CreateSchemaInfo1764100000000,
+  CreateOrdersAndCallbacks1764100000002,
+];

@@ -19,6 +19,11 @@ describe('migrations', () => {
     expect(rows.map((r) => r.table_schema)).toContain(db.settings.schema);
   });
 
+  it('leaves nothing for the entities to change: migrations and entities describe one schema', async () => {
+    const pending = await db.dataSource.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
   it('reverts every migration down to an empty schema and applies them again', async () => {
     const count = db.dataSource.migrations.length;
     for (let i = 0; i < count; i++) {

@@ -1,4 +1,8 @@
 import type { EntitySchema } from 'typeorm';
+import { PtsCallbackEntity } from './callbacks/pts-callback.entity.js';
+import { PtsOrderHistoryEntity } from './orders/pts-order-history.entity.js';
+import { PtsOrderEntity } from './orders/pts-order.entity.js';
+import { PtsOutboxEntity } from './orders/pts-outbox.entity.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
 type PtsEntityTarget = Function | EntitySchema;
@@ -7,4 +11,9 @@ type PtsEntityTarget = Function | EntitySchema;
  * Every TypeORM entity of the module, for the host's DataSource (`entities: [...PTS_ENTITIES]`).
  * Each capability adds its entities here.
  */
-export const PTS_ENTITIES: readonly PtsEntityTarget[] = [];
+export const PTS_ENTITIES: readonly PtsEntityTarget[] = [
+  PtsOrderEntity,
+  PtsOrderHistoryEntity,
+  PtsCallbackEntity,
+  PtsOutboxEntity,
+];

@@ -1,0 +1,124 @@
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { PtsApiVersion } from '../protocol/pts-fields.js';
+import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
+
+/** A payment or withdraw order (table `pts_orders`); amounts are decimal strings (A7). */
+@Entity({ name: 'pts_orders' })
+@Unique('uq_pts_orders_account_order_id', ['account', 'orderId'])
+@Index('ix_pts_orders_created_at_id', ['createdAt', 'id'])
+@Index('ix_pts_orders_status_updated_at', ['status', 'updatedAt'])
+@Index('ix_pts_orders_transaction_id', ['transactionId'], { where: 'transaction_id IS NOT NULL' })
+@Index('uq_pts_orders_account_idempotency_key', ['account', 'idempotencyKey'], {
+  unique: true,
+  where: 'idempotency_key IS NOT NULL',
+})
+@Check('ck_pts_orders_kind', `kind IN ('payment', 'withdraw')`)
+@Check(
+  'ck_pts_orders_status',
+  `status IN ('created', 'waiting', 'processing', 'success', 'failed', 'error', 'expired', 'rejected', 'unknown')`,
+)
+@Check('ck_pts_orders_amount_positive', `amount > 0`)
+@Check('ck_pts_orders_api_version', `api_version IN ('v1', 'v2')`)
+export class PtsOrderEntity {
+  @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'pk_pts_orders' })
+  id!: string;
+
+  @Column({ name: 'account', type: 'varchar', length: 64 })
+  account!: string;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 64 })
+  userId!: string;
+
+  @Column({ name: 'api_version', type: 'varchar', length: 2 })
+  apiVersion!: PtsApiVersion;
+
+  @Column({ name: 'kind', type: 'varchar', length: 16 })
+  kind!: PtsOrderKind;
+
+  @Column({ name: 'order_id', type: 'varchar', length: 64 })
+  orderId!: string;
+
+  @Column({ name: 'transaction_id', type: 'varchar', length: 64, nullable: true })
+  transactionId!: string | null;
+
+  @Column({ name: 'status', type: 'varchar', length: 16 })
+  status!: PtsOrderStatus;
+
+  /** The last PTS transaction status seen (B 5.1), e.g. `2000`. */
+  @Column({ name: 'pts_status', type: 'varchar', length: 4, nullable: true })
+  ptsStatus!: string | null;
+
+  @Column({ name: 'amount', type: 'numeric' })
+  amount!: string;
+
+  @Column({ name: 'currency', type: 'varchar', length: 16 })
+  currency!: string;
+
+  @Column({ name: 'channel', type: 'varchar', length: 64 })
+  channel!: string;
+
+  @Column({ name: 'submit_amount', type: 'numeric', nullable: true })
+  submitAmount!: string | null;
+
+  @Column({ name: 'submit_currency', type: 'varchar', length: 16, nullable: true })
+  submitCurrency!: string | null;
+
+  @Column({ name: 'accept_amount', type: 'numeric', nullable: true })
+  acceptAmount!: string | null;
+
+  @Column({ name: 'accept_currency', type: 'varchar', length: 16, nullable: true })
+  acceptCurrency!: string | null;
+
+  @Column({ name: 'exchange_rate', type: 'numeric', nullable: true })
+  exchangeRate!: string | null;
+
+  @Column({ name: 'pay_url', type: 'text', nullable: true })
+  payUrl!: string | null;
+
+  @Column({ name: 'qr_code', type: 'text', nullable: true })
+  qrCode!: string | null;
+
+  /** B 1.3 Redirect/HTML response style, kept verbatim for the payer's browser. */
+  @Column({ name: 'redirect_html', type: 'text', nullable: true })
+  redirectHtml!: string | null;
+
+  @Column({ name: 'callback_url', type: 'text', nullable: true })
+  callbackUrl!: string | null;
+
+  @Column({ name: 'redirect_url', type: 'text', nullable: true })
+  redirectUrl!: string | null;
+
+  @Column({ name: 'error_url', type: 'text', nullable: true })
+  errorUrl!: string | null;
+
+  @Column({ name: 'remark', type: 'text', nullable: true })
+  remark!: string | null;
+
+  @Column({ name: 'details', type: 'jsonb', nullable: true })
+  details!: Record<string, unknown> | null;
+
+  /** Things a person should look at: `amount_mismatch`, `conflicting_callback`, ... */
+  @Column({ name: 'flags', type: 'text', array: true, default: () => "'{}'" })
+  flags!: string[];
+
+  @Column({ name: 'error_code', type: 'varchar', length: 16, nullable: true })
+  errorCode!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey!: string | null;
+
+  @Column({ name: 'request_fingerprint', type: 'varchar', length: 64, nullable: true })
+  requestFingerprint!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+
+  @Column({ name: 'last_queried_at', type: 'timestamptz', nullable: true })
+  lastQueriedAt!: Date | null;
+}
