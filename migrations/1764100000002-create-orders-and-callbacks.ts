@@ -94,7 +94,9 @@ export class CreateOrdersAndCallbacks1764100000002 implements MigrationInterface
     await queryRunner.query(
       `CREATE INDEX ix_pts_callbacks_order_ref ON pts_callbacks (order_ref, id)`,
     );
-    await queryRunner.query(`CREATE INDEX ix_pts_callbacks_outcome_id ON pts_callbacks (outcome, id)`);
+    await queryRunner.query(
+      `CREATE INDEX ix_pts_callbacks_outcome_id ON pts_callbacks (outcome, id)`,
+    );
 
     await queryRunner.query(`
       CREATE TABLE pts_order_history (
