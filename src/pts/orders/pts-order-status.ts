@@ -67,7 +67,10 @@ export type PtsTransitionDecision =
 /** The one place the transition rules of A8 live. */
 export function decideTransition(from: PtsOrderStatus, to: PtsOrderStatus): PtsTransitionDecision {
   if (from === to) return 'duplicate';
-  if (PTS_FINAL_STATUSES.has(from)) return 'final-conflict';
+  if (PTS_FINAL_STATUSES.has(from)) {
+    // A step on the way (1000 after 2000) is out-of-order news; another end is a conflict.
+    return PTS_FINAL_STATUSES.has(to) ? 'final-conflict' : 'stale';
+  }
   if (to === 'created') return 'stale';
   // `rejected` and `unknown` come only from our own create call, never from PTS news.
   if (to === 'rejected') return from === 'created' || from === 'unknown' ? 'apply' : 'stale';
