@@ -1,4 +1,5 @@
 import { CreateSchemaInfo1764100000000 } from './1764100000000-create-schema-info.js';
+import { CreateAccessTokens1764100000001 } from './1764100000001-create-access-tokens.js';
 import { CreateOrdersAndCallbacks1764100000002 } from './1764100000002-create-orders-and-callbacks.js';
 
 /**
@@ -8,4 +9,5 @@ import { CreateOrdersAndCallbacks1764100000002 } from './1764100000002-create-or
 export const PTS_MIGRATIONS = [
   CreateSchemaInfo1764100000000,
   CreateOrdersAndCallbacks1764100000002,
+  CreateAccessTokens1764100000001,
 ];

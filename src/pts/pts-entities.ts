@@ -1,4 +1,5 @@
 import type { EntitySchema } from 'typeorm';
+import { PtsAccessTokenEntity } from './client/pts-access-token.entity.js';
 import { PtsCallbackEntity } from './callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './orders/pts-order-history.entity.js';
 import { PtsOrderEntity } from './orders/pts-order.entity.js';
@@ -16,4 +17,5 @@ export const PTS_ENTITIES: readonly PtsEntityTarget[] = [
   PtsOrderHistoryEntity,
   PtsCallbackEntity,
   PtsOutboxEntity,
+  PtsAccessTokenEntity,
 ];
