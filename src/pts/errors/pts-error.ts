@@ -141,3 +141,52 @@ export class PtsNetworkError extends PtsError {
     super('network', message, options);
   }
 }
+
+/**
+ * A request to PTS that we refuse to send because it cannot be right: an amount that is not a
+ * positive decimal with at most 6 places (A7), a field the account's API version does not have,
+ * a required field missing. Nothing was sent, so nothing happened at PTS.
+ */
+export class PtsInvalidRequestError extends PtsError {
+  override readonly name: string = 'PtsInvalidRequestError';
+
+  constructor(
+    code: string,
+    message: string,
+    /** The request field at fault, as the caller named it (e.g. `amount`, `bankCard`). */
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** A call named a merchant account that the module options do not configure. */
+export class PtsUnknownAccountError extends PtsError {
+  override readonly name: string = 'PtsUnknownAccountError';
+
+  constructor(readonly account: string) {
+    super('unknown_account', `PTS: no merchant account named "${account}" is configured`);
+  }
+}
+
+/**
+ * Whether a failed create (payment or withdraw) may nevertheless have created the order at PTS
+ * (A8: the order then goes to `unknown` and only a query can resolve it). Only an envelope code
+ * from PTS, or a failure before anything was sent, proves that nothing happened; an answer we
+ * could not read or trust (bad signature, not an envelope) does not.
+ */
+export function isPtsOutcomeUnknown(error: unknown): boolean {
+  if (error instanceof PtsTimeoutError || error instanceof PtsNetworkError) {
+    return error.outcomeUnknown;
+  }
+  if (
+    error instanceof PtsGatewayError ||
+    error instanceof PtsInvalidRequestError ||
+    error instanceof PtsUnknownAccountError ||
+    error instanceof PtsConfigurationError
+  ) {
+    return false;
+  }
+  return true;
+}
