@@ -74,6 +74,8 @@ export function parsePtsPublicKey(input: PtsKeyInput, option?: string): KeyObjec
     if (pem) return assertRsa(createPublicKey({ key: text!, format: 'pem' }), option);
     const der = Buffer.isBuffer(input) ? input : bareBase64ToDer(text!);
     if (!der) throw new Error('not PEM and not base64');
+    // createPublicKey quietly derives the public half of a private DER; refuse it first.
+    if (looksLikePrivateDer(der)) throw wrongType(option, 'private', 'public');
     for (const type of ['spki', 'pkcs1'] as const) {
       try {
         return assertRsa(createPublicKey({ key: der, format: 'der', type }), option);
@@ -81,7 +83,6 @@ export function parsePtsPublicKey(input: PtsKeyInput, option?: string): KeyObjec
         if (error instanceof PtsKeyError) throw error;
       }
     }
-    if (looksLikePrivateDer(der)) throw wrongType(option, 'private', 'public');
     throw new Error('neither SPKI nor PKCS#1');
   } catch (error) {
     if (error instanceof PtsKeyError) throw error;
