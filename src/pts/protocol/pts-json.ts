@@ -68,17 +68,21 @@ export function describeJsonType(value: unknown): string {
  * before they build the sign string.
  */
 export function renderPhpFloat(numberText: string): string {
-  let d: Decimal;
-  try {
-    d = new Decimal(numberText);
-  } catch {
-    return numberText;
-  }
-  if (d.isZero()) return d.isNegative() ? '-0' : '0';
-  const rounded = d.toSignificantDigits(14, Decimal.ROUND_HALF_EVEN);
+  // The one place a number goes through a double on purpose: PHP rounds the double that
+  // json_decode produced, not the decimal text (`100000.123456785` is ...785004 as a double,
+  // so PHP prints 100000.12345679). toPrecision(100) gives that double's exact digits.
+  const double = Number(numberText);
+  if (numberText.trim() === '' || Number.isNaN(double)) return numberText;
+  if (!Number.isFinite(double)) return double > 0 ? 'INF' : '-INF';
+  if (double === 0) return Object.is(double, -0) ? '-0' : '0';
+  const rounded = new Decimal(double.toPrecision(100)).toSignificantDigits(
+    14,
+    Decimal.ROUND_HALF_EVEN,
+  );
+  // php_gcvt: exponential exactly when decpt < -3 or decpt > 14, where decpt = e + 1.
   const exponent = rounded.e;
-  if (exponent < -5 || exponent >= 15) {
-    // PHP prints e.g. 1.0E+25 and 1.0E-6
+  if (exponent < -4 || exponent >= 14) {
+    // PHP prints e.g. 1.0E+25 and 1.0E-5
     const [mantissa, exp] = rounded.toExponential().split('e');
     const m = mantissa.includes('.') ? mantissa : `${mantissa}.0`;
     const sign = exp.startsWith('-') ? '-' : '+';
