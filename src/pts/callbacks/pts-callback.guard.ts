@@ -1,0 +1,82 @@
+import { Injectable, type CanActivate, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { PtsSettings } from '../options/pts-settings.js';
+import type { PtsCallbackKind } from './pts-callback.entity.js';
+import {
+  keptCallbackHeaders,
+  PtsCallbackProcessor,
+  type PtsInboundCallback,
+} from './pts-callback-processor.js';
+import { PtsIpAllowList } from './pts-ip-allow-list.js';
+import { ptsRawBodyOf } from './pts-raw-body.js';
+
+export const PTS_CALLBACK_KIND = 'pts:callback-kind';
+
+/** Which kind of PTS message a route receives. */
+export const PtsCallbackRoute = (kind: PtsCallbackKind) => SetMetadata(PTS_CALLBACK_KIND, kind);
+
+export type PtsCallbackRequest = Request & {
+  ptsCallback?: PtsInboundCallback;
+  ptsVerdict?: unknown;
+};
+
+/** Raised when the request cannot even be read as a callback; the filter answers FAILED. */
+export class PtsCallbackRefused extends Error {
+  constructor(
+    readonly httpStatus: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The envelope side of callbacks (A6): checks the sender's IP against the allow-list and
+ * captures the exact body bytes, so the controller receives a ready `PtsInboundCallback`.
+ * A refused IP is stored as a rejected callback, not dropped silently.
+ */
+@Injectable()
+export class PtsCallbackGuard implements CanActivate {
+  private readonly allowList: PtsIpAllowList;
+
+  constructor(
+    private readonly settings: PtsSettings,
+    private readonly reflector: Reflector,
+    private readonly processor: PtsCallbackProcessor,
+  ) {
+    this.allowList = new PtsIpAllowList(settings.callbackAllowedIps);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const kind = this.reflector.get<PtsCallbackKind | undefined>(
+      PTS_CALLBACK_KIND,
+      context.getHandler(),
+    );
+    if (!kind) return true;
+    const req = context.switchToHttp().getRequest<PtsCallbackRequest>();
+    const body = await ptsRawBodyOf(req, this.settings.callbackBodyLimitBytes);
+    if (!body) {
+      throw new PtsCallbackRefused(
+        500,
+        'PTS: the callback body was parsed before PtsModule could keep its exact bytes; create the app with `rawBody: true` or mount `ptsRawBodyMiddleware()` on /pts before body parsers',
+      );
+    }
+    const callback: PtsInboundCallback = {
+      kind,
+      body,
+      remoteAddress: req.ip ?? req.socket.remoteAddress,
+      headers: keptCallbackHeaders(req.headers),
+    };
+    if (!this.allowList.allows(callback.remoteAddress)) {
+      await this.processor.refuse(
+        callback,
+        403,
+        `address ${callback.remoteAddress ?? '?'} is not allowed`,
+      );
+      throw new PtsCallbackRefused(403, 'address not allowed');
+    }
+    req.ptsCallback = callback;
+    return true;
+  }
+}

@@ -1,0 +1,17 @@
+import { Decimal } from 'decimal.js';
+
+/** A7: what we send, a positive decimal string with at most 6 places, no sign, no exponent. */
+export const PTS_AMOUNT_PATTERN = /^(?:0|[1-9]\d*)(?:\.\d{1,6})?$/;
+
+export function isValidPtsAmount(amount: string): boolean {
+  return PTS_AMOUNT_PATTERN.test(amount) && new Decimal(amount).greaterThan(0);
+}
+
+/** A7: `100.1000000000` equals `100.10`; compared as decimals, never as floats. */
+export function sameAmount(a: string, b: string): boolean {
+  try {
+    return new Decimal(a).equals(new Decimal(b));
+  } catch {
+    return false;
+  }
+}

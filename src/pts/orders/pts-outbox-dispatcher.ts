@@ -1,0 +1,189 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { PTS_ORDER_STATUS_HANDLER, type PtsOrderStatusEvent } from './pts-order-events.js';
+import type { PtsOrderStatus } from './pts-order-status.js';
+import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
+
+type Handler = {
+  name: string;
+  statuses: readonly PtsOrderStatus[];
+  call: (event: PtsOrderStatusEvent) => unknown;
+};
+
+interface ClaimedRow {
+  id: string;
+  attempts: number;
+  payload: PtsOrderStatusEvent;
+}
+
+/**
+ * Delivers committed status changes from `pts_outbox` to host handlers, at least once.
+ * Rows are claimed with `FOR UPDATE SKIP LOCKED` and a lease, so several service instances
+ * share the work and a crashed instance's rows come back after the lease. A handler that
+ * throws gets the event again with exponential backoff; after `maxAttempts` the row is parked
+ * (`dead_at`) for a person.
+ */
+@Injectable()
+export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('PtsOutboxDispatcher');
+  private handlers: Handler[] = [];
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.handlers = this.discoverHandlers();
+    if (this.settings.dispatchIntervalMs > 0) this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Handlers added by code rather than by decorator (e.g. tests, dynamic wiring). */
+  subscribe(
+    statuses: readonly PtsOrderStatus[],
+    call: (event: PtsOrderStatusEvent) => unknown,
+  ): () => void {
+    const handler: Handler = { name: 'subscriber', statuses, call };
+    this.handlers.push(handler);
+    return () => {
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    };
+  }
+
+  /** Ask for a delivery round soon (after a commit that wrote events). */
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** One delivery round; resolves when every claimable row was tried. Exposed for tests. */
+  async drain(): Promise<number> {
+    let delivered = 0;
+    for (;;) {
+      const rows = await this.claim();
+      if (rows.length === 0) return delivered;
+      for (const row of rows) {
+        if (await this.deliver(row)) delivered++;
+      }
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.drain()
+        .then(() => undefined)
+        .catch((error: unknown) => {
+          this.logger.warn(`outbox round failed: ${describe(error)}`);
+        })
+        .finally(() => {
+          this.running = undefined;
+          const soon = this.again;
+          this.again = false;
+          this.schedule(soon ? 0 : this.settings.dispatchIntervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async claim(): Promise<ClaimedRow[]> {
+    const rows: ClaimedRow[] = await this.dataSource.query(
+      `UPDATE pts_outbox SET attempts = attempts + 1,
+              available_at = now() + make_interval(secs => $1)
+        WHERE id IN (SELECT id FROM pts_outbox
+                      WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= now()
+                      ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
+        RETURNING id, attempts, payload`,
+      [this.settings.dispatchLeaseMs / 1000],
+    );
+    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  private async deliver(row: ClaimedRow): Promise<boolean> {
+    const event = row.payload;
+    try {
+      for (const handler of this.handlers) {
+        if (handler.statuses.length === 0 || handler.statuses.includes(event.status)) {
+          await handler.call(event);
+        }
+      }
+      await this.dataSource.query(
+        `UPDATE pts_outbox SET delivered_at = now(), last_error = NULL WHERE id = $1`,
+        [row.id],
+      );
+      return true;
+    } catch (error) {
+      const dead = row.attempts >= this.settings.dispatchMaxAttempts;
+      const backoffMs = Math.min(
+        this.settings.dispatchRetryBaseMs * 2 ** (row.attempts - 1),
+        this.settings.dispatchRetryMaxMs,
+      );
+      this.logger.warn(
+        `handler failed for ${event.idempotencyKey} (attempt ${row.attempts}${dead ? ', giving up' : ''}): ${describe(error)}`,
+      );
+      await this.dataSource.query(
+        `UPDATE pts_outbox SET last_error = $2,
+                available_at = now() + make_interval(secs => $3),
+                dead_at = CASE WHEN $4 THEN now() END
+          WHERE id = $1`,
+        [row.id, describe(error).slice(0, 2000), backoffMs / 1000, dead],
+      );
+      return false;
+    }
+  }
+
+  private discoverHandlers(): Handler[] {
+    const found: Handler[] = [];
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const prototype = Object.getPrototypeOf(instance) as object;
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const fn = (instance as Record<string, unknown>)[method];
+        if (typeof fn !== 'function') continue;
+        const statuses = this.reflector.get<PtsOrderStatus[] | undefined>(
+          PTS_ORDER_STATUS_HANDLER,
+          fn as (...args: unknown[]) => unknown,
+        );
+        if (statuses === undefined) continue;
+        found.push({
+          name: `${instance.constructor.name}.${method}`,
+          statuses,
+          call: (event) => (fn as (e: PtsOrderStatusEvent) => unknown).call(instance, event),
+        });
+      }
+    }
+    return found;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

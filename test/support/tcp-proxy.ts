@@ -1,0 +1,76 @@
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of PostgreSQL for fault injection: `cut()` drops every connection and
+ * refuses new ones (the database is "down" for the app), `restore()` serves again on the same
+ * port. Loopback only.
+ */
+export class TcpProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  constructor(
+    private readonly targetHost: string,
+    private readonly targetPort: number,
+  ) {}
+
+  static forUrl(url: string): TcpProxy {
+    const parsed = new URL(url);
+    return new TcpProxy(parsed.hostname, Number(parsed.port || 5432));
+  }
+
+  /** The same URL, through the proxy. */
+  proxiedUrl(url: string): string {
+    const parsed = new URL(url);
+    parsed.hostname = '127.0.0.1';
+    parsed.port = String(this.port);
+    return parsed.toString();
+  }
+
+  async start(): Promise<void> {
+    await this.listen(this.port);
+  }
+
+  async cut(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  async restore(): Promise<void> {
+    if (!this.server) await this.listen(this.port);
+  }
+
+  async stop(): Promise<void> {
+    await this.cut();
+  }
+
+  private listen(port: number): Promise<void> {
+    const server = createServer((client) => {
+      const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
+      this.sockets.add(client);
+      this.sockets.add(upstream);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+        this.sockets.delete(client);
+        this.sockets.delete(upstream);
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+      client.pipe(upstream).pipe(client);
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        const address = server.address();
+        if (typeof address === 'object' && address) this.port = address.port;
+        resolve();
+      });
+    });
+  }
+}
