@@ -447,9 +447,7 @@ function redactDetails(details: object): Record<string, unknown> {
 function fingerprintOf(kind: PtsOrderKind, account: string, input: object): string {
   const fields: Record<string, unknown> = { ...input, kind, account };
   delete fields.idempotencyKey;
-  return createHash('sha256')
-    .update(stableJson(fields))
-    .digest('hex');
+  return createHash('sha256').update(stableJson(fields)).digest('hex');
 }
 
 function stableJson(value: unknown): string {
