@@ -1,0 +1,96 @@
+/**
+ * The public surface of the PTS module (style.md rule 11): explicit named exports only.
+ * Internal tokens, transports and helpers stay unexported.
+ */
+
+// Module and options
+export { PtsModule } from './pts.module.js';
+export type {
+  PtsModuleAsyncOptions,
+  PtsModuleExtras,
+  PtsModuleForRootOptions,
+  PtsOptionsFactory,
+} from './pts.module-definition.js';
+export type { PtsAccountOptions, PtsModuleOptions } from './options/pts-module-options.js';
+export { PtsSettings, PTS_DEFAULT_SETTINGS } from './options/pts-settings.js';
+export type {
+  PtsRetrySettings,
+  PtsSettingsValues,
+  PtsVerifyResponses,
+} from './options/pts-settings.js';
+export { PtsAccount, PtsAccounts } from './options/pts-accounts.js';
+export { PTS_ENTITIES } from './pts-entities.js';
+export { PtsAccessTokenEntity } from './client/pts-access-token.entity.js';
+
+// Client
+export { PtsClient } from './client/pts-client.js';
+export { PTS_ASSUMED_TOKEN_LIFETIME_SECONDS } from './client/pts-access-tokens.js';
+export type {
+  PtsBalanceRequest,
+  PtsBalanceResult,
+  PtsBankCard,
+  PtsCallOptions,
+  PtsChannelBalance,
+  PtsHtmlPaymentResult,
+  PtsJsonPaymentResult,
+  PtsOrderQueryResult,
+  PtsPaymentRequest,
+  PtsPaymentResult,
+  PtsSupportChannel,
+  PtsSupportChannelsRequest,
+  PtsSupportChannelsResult,
+  PtsTransactionFields,
+  PtsVerificationOutcome,
+  PtsWithdrawDetails,
+  PtsWithdrawRequest,
+  PtsWithdrawResult,
+} from './client/pts-client.types.js';
+
+// Metrics
+export { PtsMetrics } from './metrics/pts-metrics.js';
+
+// Errors
+export {
+  PtsConfigurationError,
+  PtsConfigurationErrors,
+  PtsDecryptionError,
+  PtsError,
+  PtsGatewayError,
+  PtsInvalidRequestError,
+  PtsKeyError,
+  PtsMalformedMessageError,
+  PtsNetworkError,
+  PtsProtocolError,
+  PtsSignatureError,
+  PtsTimeoutError,
+  PtsUnknownAccountError,
+  isPtsOutcomeUnknown,
+} from './errors/pts-error.js';
+export { ptsErrorFromEnvelope } from './errors/pts-error-from-envelope.js';
+export {
+  PtsExceptionFilter,
+  ptsHttpErrorBody,
+  ptsHttpStatusOf,
+} from './errors/pts-exception.filter.js';
+export type { PtsHttpErrorBody } from './errors/pts-exception.filter.js';
+
+// Protocol primitives a host may need (signing, envelopes, codes)
+export { PtsSigner } from './protocol/pts-signer.js';
+export type { PtsSignerOptions, PtsVerification } from './protocol/pts-signer.js';
+export { PtsCipher } from './protocol/pts-cipher.js';
+export type { PtsAesKeyMode, PtsCipherOptions } from './protocol/pts-cipher.js';
+export { parsePtsPrivateKey, parsePtsPublicKey } from './protocol/pts-keys.js';
+export type { PtsKeyInput } from './protocol/pts-keys.js';
+export { buildSignString, redactSignString } from './protocol/pts-sign-string.js';
+export type { PtsNullRendering, PtsNumberRendering } from './protocol/pts-sign-string.js';
+export {
+  PTS_ENVELOPE_CODES,
+  PTS_SUCCESS_CODE,
+  PTS_TRANSACTION_STATUSES,
+  ptsCodeMeaning,
+} from './protocol/pts-codes.js';
+export type { PtsTransactionStatusCode } from './protocol/pts-codes.js';
+export type { PtsApiVersion } from './protocol/pts-fields.js';
+export type { PtsJsonObject, PtsJsonValue } from './protocol/pts-json.js';
+export { ptsTokenHash, ptsTransactionSignature } from './protocol/pts-transaction-signature.js';
+export type { PtsTransactionSignatureOver } from './protocol/pts-transaction-signature.js';

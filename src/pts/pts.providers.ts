@@ -1,0 +1,70 @@
+import type { Provider, Type } from '@nestjs/common';
+import { PtsAccessTokens } from './client/pts-access-tokens.js';
+import { PtsClient } from './client/pts-client.js';
+import { PtsTransport } from './client/pts-transport.js';
+import { PtsMetrics } from './metrics/pts-metrics.js';
+import { PtsAccounts } from './options/pts-accounts.js';
+import type { PtsModuleOptions } from './options/pts-module-options.js';
+import { resolvePtsOptions, type PtsResolvedOptions } from './options/pts-options-resolver.js';
+import { PtsSettings } from './options/pts-settings.js';
+import { PtsCipher } from './protocol/pts-cipher.js';
+import { PtsSigner } from './protocol/pts-signer.js';
+import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
+import { PTS_MODULE_OPTIONS } from './pts.module-definition.js';
+
+/**
+ * The only code that reads the raw module options (style.md rule 3): defaults, validation of
+ * every option at once, keys parsed once. Everything else injects the resolved objects.
+ */
+export const PTS_OPTIONS_PROVIDERS: Provider[] = [
+  {
+    provide: PTS_RESOLVED_OPTIONS,
+    useFactory: (options: PtsModuleOptions): PtsResolvedOptions => resolvePtsOptions(options),
+    inject: [PTS_MODULE_OPTIONS],
+  },
+  {
+    provide: PtsSettings,
+    useFactory: (resolved: PtsResolvedOptions) => resolved.settings,
+    inject: [PTS_RESOLVED_OPTIONS],
+  },
+  {
+    provide: PtsAccounts,
+    useFactory: (resolved: PtsResolvedOptions) => resolved.accounts,
+    inject: [PTS_RESOLVED_OPTIONS],
+  },
+  // The default account's key objects, for hosts with one account (interface.md section 1).
+  {
+    provide: PtsSigner,
+    useFactory: (accounts: PtsAccounts) => accounts.get().signer,
+    inject: [PtsAccounts],
+  },
+  {
+    provide: PtsCipher,
+    useFactory: (accounts: PtsAccounts) => accounts.get().cipher,
+    inject: [PtsAccounts],
+  },
+];
+
+/** The gateway client: transport, shared v1 token cache, metrics. */
+export const PTS_CLIENT_PROVIDERS: Provider[] = [
+  PtsMetrics,
+  PtsTransport,
+  PtsAccessTokens,
+  PtsClient,
+];
+
+/** Every provider of the module; other capabilities append their arrays here. */
+export const PTS_PROVIDERS: Provider[] = [...PTS_OPTIONS_PROVIDERS, ...PTS_CLIENT_PROVIDERS];
+
+/** What a host may inject. */
+export const PTS_EXPORTS: (Type | symbol | string)[] = [
+  PtsSettings,
+  PtsAccounts,
+  PtsSigner,
+  PtsCipher,
+  PtsClient,
+  PtsMetrics,
+];
+
+/** Controllers of the module; the callback routes are added here. */
+export const PTS_CONTROLLERS: Type[] = [];
