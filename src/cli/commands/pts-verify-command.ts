@@ -1,0 +1,108 @@
+import { PtsSignatureError } from '../../pts/errors/pts-error.js';
+import { validatePtsMessage } from '../../pts/protocol/pts-message.js';
+import { redactSignString } from '../../pts/protocol/pts-sign-string.js';
+import { PtsSigner } from '../../pts/protocol/pts-signer.js';
+import type { PtsCliCommand } from '../pts-cli-command.js';
+import { PtsCliError } from '../pts-cli-error.js';
+import {
+  readApiVersion,
+  readJsonObjectInput,
+  readMessageSpec,
+  readPublicKey,
+  readSafecode,
+} from '../pts-cli-inputs.js';
+import { NULL_RENDERINGS, PTS_SIGN_STRING_OPTIONS } from './pts-sign-command.js';
+
+const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** What can be said about the `sign` value alone, before blaming the fields. */
+function describeSignValue(sign: string, modulusBits: number | undefined): string | undefined {
+  if (!BASE64_RE.test(sign) || sign.length % 4 !== 0) {
+    return 'the `sign` is not standard base64 (was it URL-encoded or cut?)';
+  }
+  const bytes = Buffer.from(sign, 'base64').length;
+  if (modulusBits && bytes !== modulusBits / 8) {
+    return `the \`sign\` has ${bytes} bytes, but a signature by this ${modulusBits}-bit key has ${modulusBits / 8}: it was made with another key`;
+  }
+  return undefined;
+}
+
+export const ptsVerifyCommand: PtsCliCommand = {
+  name: 'verify',
+  summary: 'verify the `sign` of a JSON body (a callback, a response, a confirmation)',
+  maxPositionals: 1,
+  options: {
+    ...PTS_SIGN_STRING_OPTIONS,
+    'public-key': { type: 'string' },
+  },
+  help: `Usage: pts verify --message NAME [--api-version v2] --public-key FILE [--safecode S] [FILE|-]
+
+Verifies the \`sign\` of a JSON body (FILE, or stdin) as this service does (pts-protocol.md A4):
+numbers exactly as written in the JSON text first, then once with PHP's float rendering
+(40000.0000000000 -> 40000). Prints "OK (rendering raw)" or "OK (rendering php-float)".
+When it does not verify, exits 1 and prints the sign string it built (safecode shown as
+<safecode>) so that you can compare it field by field with the signer's.
+
+Options:
+  --message NAME         paymentCallback, withdrawCallback, paymentResponse,
+                         withdrawConfirmRequest, ... (also payment-callback)
+  --api-version v2|v1    default: PTS_API_VERSION, else v2
+  --public-key FILE      the signer's public key: the gateway's for what PTS sends, PEM (SPKI /
+                         PKCS#1) or bare base64; default: PTS_GATEWAY_PUBLIC_KEY or
+                         PTS_GATEWAY_PUBLIC_KEY_FILE
+  --safecode S           default: PTS_SAFECODE (or --safecode-file FILE, PTS_SAFECODE_FILE)
+  --null-rendering M     how an empty signed field renders: empty (key=, default) or null
+
+Example:
+  pts verify --message paymentCallback --public-key gateway-public.pem callback.json
+`,
+  async run(args, io) {
+    const version = readApiVersion(args, io);
+    const spec = readMessageSpec(args, version);
+    const nullRendering = args.choice('null-rendering', NULL_RENDERINGS, 'empty');
+    const { body } = await readJsonObjectInput(args, io, `${spec.name} JSON body`);
+    const safecode = await readSafecode(args, io);
+    const publicKey = await readPublicKey(
+      args,
+      io,
+      'public-key',
+      'PTS_GATEWAY_PUBLIC_KEY',
+      'public key',
+    );
+    validatePtsMessage(spec, body);
+    const signer = new PtsSigner({
+      publicKey: publicKey.key,
+      safecode: safecode.value,
+      nullRendering,
+    });
+    try {
+      const { rendering } = signer.verify(spec, body);
+      io.stdout(`OK (rendering ${rendering})\n`);
+      return 0;
+    } catch (error) {
+      if (!(error instanceof PtsSignatureError) || error.code !== 'signature_mismatch') throw error;
+    }
+    const raw = signer.signString(spec, body, 'raw');
+    const php = signer.signString(spec, body, 'php-float');
+    const lines = [`sign string (raw):       ${redactSignString(raw, safecode.value)}`];
+    if (php !== raw)
+      lines.push(`sign string (php-float): ${redactSignString(php, safecode.value)}`);
+    const signed = new Set(spec.fields.filter((f) => f.signed).map((f) => f.name));
+    const unsigned = Object.keys(body).filter((k) => !signed.has(k) && k !== 'sign');
+    if (unsigned.length > 0) lines.push(`not signed (ignored):    ${unsigned.join(', ')}`);
+    const signProblem = describeSignValue(
+      body.sign as string,
+      publicKey.key.asymmetricKeyDetails?.modulusLength,
+    );
+    if (signProblem) lines.push(`note: ${signProblem}`);
+    lines.push(
+      'check: each value above, the safecode, --api-version, and that the public key is the ' +
+        "signer's (the gateway's for callbacks and responses)",
+    );
+    io.stdout(`${lines.join('\n')}\n`);
+    throw PtsCliError.failed(
+      'signature_mismatch',
+      `the \`sign\` of this ${version} ${spec.name} does not verify with ${publicKey.source}`,
+    );
+  },
+};
