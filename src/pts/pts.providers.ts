@@ -7,6 +7,7 @@ import { PtsAccounts } from './options/pts-accounts.js';
 import type { PtsModuleOptions } from './options/pts-module-options.js';
 import { resolvePtsOptions, type PtsResolvedOptions } from './options/pts-options-resolver.js';
 import { PtsSettings } from './options/pts-settings.js';
+import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
 import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
@@ -30,6 +31,11 @@ export const PTS_OPTIONS_PROVIDERS: Provider[] = [
   {
     provide: PtsAccounts,
     useFactory: (resolved: PtsResolvedOptions) => resolved.accounts,
+    inject: [PTS_RESOLVED_OPTIONS],
+  },
+  {
+    provide: PTS_ORDERS_SETTINGS,
+    useFactory: (resolved: PtsResolvedOptions) => resolved.orders,
     inject: [PTS_RESOLVED_OPTIONS],
   },
   // The default account's key objects, for hosts with one account (interface.md section 1).

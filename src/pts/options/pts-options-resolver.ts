@@ -5,6 +5,10 @@ import { PtsCipher, ptsAesKey, type PtsAesKeyMode } from '../protocol/pts-cipher
 import { PTS_API_VERSIONS, type PtsApiVersion } from '../protocol/pts-fields.js';
 import { parsePtsPrivateKey, parsePtsPublicKey } from '../protocol/pts-keys.js';
 import { PtsSigner } from '../protocol/pts-signer.js';
+import {
+  DEFAULT_PTS_ORDERS_SETTINGS,
+  type PtsOrdersSettings,
+} from '../orders/pts-orders-settings.js';
 import { PtsAccount, PtsAccounts } from './pts-accounts.js';
 import type { PtsAccountOptions, PtsModuleOptions } from './pts-module-options.js';
 import {
@@ -18,6 +22,7 @@ import {
 export interface PtsResolvedOptions {
   readonly settings: PtsSettings;
   readonly accounts: PtsAccounts;
+  readonly orders: Readonly<PtsOrdersSettings>;
 }
 
 const MODULE_KEYS: readonly (keyof PtsModuleOptions)[] = [
@@ -34,6 +39,7 @@ const MODULE_KEYS: readonly (keyof PtsModuleOptions)[] = [
   'callbackBodyLimitBytes',
   'tokenRefreshMarginSeconds',
   'registerCallbackController',
+  'orders',
 ];
 const ACCOUNT_KEYS: readonly (keyof PtsAccountOptions)[] = [
   'name',
@@ -101,6 +107,7 @@ export function resolvePtsOptions(raw: unknown): PtsResolvedOptions {
     'seconds',
   );
   const registerCallbackController = problems.boolean(raw, 'registerCallbackController');
+  const orders = resolveOrders(raw.orders, problems);
 
   const accounts = resolveAccounts(raw.accounts, problems, {
     aesKeyMode: aesKeyMode ?? PTS_DEFAULT_SETTINGS.aesKeyMode,
@@ -160,6 +167,7 @@ export function resolvePtsOptions(raw: unknown): PtsResolvedOptions {
       accounts.map((a) => a.account!),
       settings.defaultAccount,
     ),
+    orders,
   };
 }
 
@@ -445,6 +453,36 @@ function resolveRetry(value: unknown, problems: Problems): PtsRetrySettings {
     );
   }
   return resolved;
+}
+
+function resolveOrders(value: unknown, problems: Problems): Readonly<PtsOrdersSettings> {
+  const resolved: PtsOrdersSettings = { ...DEFAULT_PTS_ORDERS_SETTINGS };
+  if (value === undefined) return Object.freeze(resolved);
+  if (!isRecord(value)) {
+    problems.add(
+      'orders',
+      'invalid_option',
+      `PTS: option \`orders\` must be an object with any of ${Object.keys(resolved)
+        .map((k) => `\`${k}\``)
+        .join(', ')}.`,
+    );
+    return Object.freeze(resolved);
+  }
+  const keys = Object.keys(resolved) as (keyof PtsOrdersSettings)[];
+  problems.unknownKeys(value, keys, 'orders');
+  for (const key of keys) {
+    // Durations and counts; 0 is meaningful for some (dispatchIntervalMs 0 disables the loop).
+    const given = problems.integer(
+      value,
+      key,
+      0,
+      7 * 24 * 3600 * 1000,
+      'milliseconds or attempts',
+      'orders.',
+    );
+    if (given !== undefined) resolved[key] = given;
+  }
+  return Object.freeze(resolved);
 }
 
 function resolveAllowedIps(value: unknown, problems: Problems): string[] {
