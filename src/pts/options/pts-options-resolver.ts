@@ -248,10 +248,13 @@ function resolveAccount(
   problems.unknownKeys(entry, ACCOUNT_KEYS, at);
 
   let apiVersion: PtsApiVersion = 'v2';
+  // With an unknown version, the version-specific checks would only add noise.
+  let versionKnown = true;
   if (entry.apiVersion !== undefined) {
     if (PTS_API_VERSIONS.includes(entry.apiVersion as PtsApiVersion)) {
       apiVersion = entry.apiVersion as PtsApiVersion;
     } else {
+      versionKnown = false;
       problems.add(
         `${at}.apiVersion`,
         'unknown_api_version',
@@ -304,7 +307,7 @@ function resolveAccount(
 
   let guid: string | undefined;
   let transactionSecret: string | undefined;
-  if (apiVersion === 'v2') {
+  if (versionKnown && apiVersion === 'v2') {
     guid = problems.requiredString(
       entry,
       'guid',
@@ -318,7 +321,7 @@ function resolveAccount(
       "the HMAC key of X-Transaction-Signature: copy it from the merchant back office (API Docking -> QR Ph Transaction Secret), or set `apiVersion: 'v1'` if the account is a v1 account",
       true,
     );
-  } else {
+  } else if (versionKnown) {
     for (const key of ['guid', 'transactionSecret'] as const) {
       if (entry[key] !== undefined) {
         problems.add(
