@@ -1,4 +1,6 @@
 import { randomInt } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { PTS_TRANSACTION_STATUSES } from '../../pts/protocol/pts-codes.js';
 import { ptsMessageSpec } from '../../pts/protocol/pts-fields.js';
 import { LosslessNumber, stringifyPtsJson } from '../../pts/protocol/pts-json.js';
@@ -54,15 +56,57 @@ function urlOption(args: PtsCliArgs): URL {
   return url;
 }
 
-/** Why a request failed, from fetch's nested causes (`fetch failed` alone says nothing). */
-function networkReason(error: unknown): string {
-  let current: unknown = error;
-  let reason = error instanceof Error ? error.message : String(error);
-  while (current instanceof Error && current.cause !== undefined) {
-    current = current.cause;
-    if (current instanceof Error && current.message) reason = current.message;
-  }
-  return reason;
+/**
+ * One POST with node:http rather than fetch: fetch refuses "bad ports" (1, 6000, 10080, ...)
+ * that a merchant's test receiver may well listen on, and a CLI wants the socket's own error.
+ */
+function post(
+  url: URL,
+  body: string,
+  timeoutMs: number,
+): Promise<{ status: number; reply: string }> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body, 'utf8'),
+      },
+      agent: false,
+    });
+    const timer = setTimeout(() => {
+      request.destroy(
+        PtsCliError.failed(
+          'timeout',
+          `no answer from ${url.href} within ${timeoutMs / 1000} s (--timeout)`,
+        ),
+      );
+    }, timeoutMs);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      reject(
+        error instanceof PtsCliError
+          ? error
+          : PtsCliError.failed('network', `could not reach ${url.href}: ${error.message}`, {
+              cause: error,
+            }),
+      );
+    };
+    request.on('error', fail);
+    request.on('response', (response) => {
+      let reply = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        if (reply.length < 1_000_000) reply += chunk;
+      });
+      response.on('error', fail);
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, reply });
+      });
+    });
+    request.end(body);
+  });
 }
 
 export const ptsSendCallbackCommand: PtsCliCommand = {
@@ -197,38 +241,17 @@ Example:
       `POST ${url.href} (${version} ${spec.name}, order ${orderId}, status ${String(fields.status)})\n` +
         `sign string: ${redactSignString(signString, safecode.value)}\n`,
     );
-    let response: Response;
-    let reply: string;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body,
-        signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'manual',
-      });
-      reply = await response.text();
-    } catch (error) {
-      if (error instanceof Error && error.name === 'TimeoutError') {
-        throw PtsCliError.failed(
-          'timeout',
-          `no answer from ${url.href} within ${timeoutMs / 1000} s (--timeout)`,
-        );
-      }
-      throw PtsCliError.failed('network', `could not reach ${url.href}: ${networkReason(error)}`, {
-        cause: error,
-      });
-    }
+    const { status, reply } = await post(url, body, timeoutMs);
     const shown =
       reply.length > REPLY_SHOWN
         ? `${reply.slice(0, REPLY_SHOWN)}… (${reply.length} characters)`
         : reply;
-    io.stdout(`HTTP ${response.status}\n${shown}\n`);
+    io.stdout(`HTTP ${status}\n${shown}\n`);
     if (reply.trim() === 'SUCCESS') return 0;
     const said = reply.trim().length === 0 ? 'an empty body' : `\`${reply.trim().slice(0, 60)}\``;
     throw PtsCliError.failed(
       'callback_refused',
-      `the receiver answered ${said} with HTTP ${response.status}, not SUCCESS`,
+      `the receiver answered ${said} with HTTP ${status}, not SUCCESS`,
     );
   },
 };
