@@ -307,7 +307,8 @@ export class PtsClient {
 /** The request against its own table, before anything is sent: a caller's mistake, not PTS's. */
 function checkRequest(spec: PtsMessageSpec, fields: Record<string, unknown>): void {
   try {
-    validatePtsMessage(spec, fields);
+    // `sign` is added when sealing, after this check.
+    validatePtsMessage({ ...spec, fields: spec.fields.filter((f) => f.name !== 'sign') }, fields);
   } catch (error) {
     if (!(error instanceof PtsMalformedMessageError)) throw error;
     const field = error.field === undefined ? undefined : callerFieldName(error.field);
