@@ -1,0 +1,33 @@
+/** The PTS gateway sandbox: what the service, the tests and merchants rehearsing failures use. */
+export { PtsSandbox } from './pts-sandbox.js';
+export {
+  generateSandboxCredentials,
+  loadOrCreateSandboxCredentials,
+  sandboxMerchantFromCredentials,
+  type PtsSandboxCredentialFiles,
+  type PtsSandboxCredentials,
+  type PtsSandboxStoredCredentials,
+} from './pts-sandbox-credentials.js';
+export {
+  PTS_SANDBOX_DEFAULT_BALANCES,
+  PTS_SANDBOX_DEFAULT_CHANNELS,
+  type PtsSandboxChannel,
+  type PtsSandboxMerchant,
+  type PtsSandboxOptions,
+} from './pts-sandbox-options.js';
+export {
+  parsePtsSandboxFault,
+  type PtsSandboxActiveFault,
+  type PtsSandboxFault,
+  type PtsSandboxFaultKind,
+  type PtsSandboxFaultScope,
+} from './pts-sandbox-faults.js';
+export type { PtsSandboxRequestRecord } from './pts-sandbox-gateway.js';
+export type { PtsSandboxDeliveryKind, PtsSandboxDeliveryRecord } from './pts-sandbox-deliveries.js';
+export type {
+  PtsSandboxOrder,
+  PtsSandboxOrderKind,
+  PtsSandboxOutcome,
+} from './pts-sandbox-store.js';
+export type { PtsSandboxMerchantInfo } from './pts-sandbox-control.js';
+export { PtsSandboxError } from './pts-sandbox-error.js';

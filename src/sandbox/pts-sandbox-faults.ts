@@ -1,0 +1,235 @@
+import { PtsSandboxError } from './pts-sandbox-error.js';
+
+/**
+ * A fault the sandbox injects on purpose. The scope narrows where it acts (all given parts must
+ * match); `times` bounds how often it acts (default: until cleared).
+ *
+ * - on merchant requests: `delay` (answer late, after the request took effect), `drop` (close
+ *   the socket without an answer, after the request took effect), `error` (answer this PTS
+ *   code, nothing happens), `http-status` (answer this HTTP status and body, nothing happens);
+ * - on callbacks / confirmations: `delay`, `drop` (never sent), `duplicate-callback`,
+ *   `out-of-order-callbacks` (a 1000 callback is held back until the next status is sent);
+ * - on everything the gateway signs: `tamper-amount` (amounts changed after signing),
+ *   `wrong-key` (signed with a key that is not the gateway's), `amount-format` (how amounts are
+ *   rendered, and which rendering is signed).
+ */
+export type PtsSandboxFault = PtsSandboxFaultScope &
+  (
+    | { kind: 'delay'; ms: number }
+    | { kind: 'error'; code: string; message?: string }
+    | { kind: 'drop' }
+    | { kind: 'http-status'; status: number; body?: string }
+    | { kind: 'duplicate-callback'; copies?: number }
+    | { kind: 'out-of-order-callbacks' }
+    | { kind: 'tamper-amount' }
+    | { kind: 'wrong-key' }
+    | {
+        kind: 'amount-format';
+        /** `string`: exact digits (the default); `trailing-zeros`: a string with 10 decimals
+         *  (`"40000.0000000000"`, as v1 examples); `number`: a JSON number token. */
+        format: 'string' | 'trailing-zeros' | 'number';
+        /** Which rendering goes into the sign string: as sent (default) or PHP's float. */
+        signAs?: 'raw' | 'php-float';
+      }
+  );
+
+export interface PtsSandboxFaultScope {
+  userId?: string;
+  orderId?: string;
+  /** A request endpoint (`payment`, `paymentQuery`, ..., `randomCode`, `token`) or a delivery
+   *  kind (`paymentCallback`, `withdrawCallback`, `withdrawConfirm`). */
+  endpoint?: string;
+  /** How many times it acts before it is used up; default unlimited. */
+  times?: number;
+}
+
+export type PtsSandboxFaultKind = PtsSandboxFault['kind'];
+
+export const PTS_SANDBOX_REQUEST_TARGETS = [
+  'payment',
+  'paymentQuery',
+  'withdraw',
+  'withdrawQuery',
+  'balance',
+  'supportChannel',
+  'randomCode',
+  'token',
+] as const;
+
+export const PTS_SANDBOX_DELIVERY_TARGETS = [
+  'paymentCallback',
+  'withdrawCallback',
+  'withdrawConfirm',
+] as const;
+
+const KINDS: readonly PtsSandboxFaultKind[] = [
+  'delay',
+  'error',
+  'drop',
+  'http-status',
+  'duplicate-callback',
+  'out-of-order-callbacks',
+  'tamper-amount',
+  'wrong-key',
+  'amount-format',
+];
+
+/** Where each kind can act; a fault scoped to anything else would silently never fire. */
+const TARGETS_BY_KIND: Record<PtsSandboxFaultKind, readonly string[]> = {
+  delay: [...PTS_SANDBOX_REQUEST_TARGETS, ...PTS_SANDBOX_DELIVERY_TARGETS],
+  drop: [...PTS_SANDBOX_REQUEST_TARGETS, ...PTS_SANDBOX_DELIVERY_TARGETS],
+  error: PTS_SANDBOX_REQUEST_TARGETS,
+  'http-status': PTS_SANDBOX_REQUEST_TARGETS,
+  'duplicate-callback': ['paymentCallback', 'withdrawCallback'],
+  'out-of-order-callbacks': ['paymentCallback', 'withdrawCallback'],
+  // The v1 token calls are not signed (B 3).
+  'tamper-amount': signedTargets(),
+  'wrong-key': signedTargets(),
+  'amount-format': signedTargets(),
+};
+
+function signedTargets(): string[] {
+  return [...PTS_SANDBOX_REQUEST_TARGETS, ...PTS_SANDBOX_DELIVERY_TARGETS].filter(
+    (t) => t !== 'randomCode' && t !== 'token',
+  );
+}
+
+/** Where a fault is being considered. */
+export interface PtsSandboxFaultSite {
+  endpoint: string;
+  userId?: string;
+  orderId?: string;
+}
+
+export interface PtsSandboxActiveFault {
+  readonly id: number;
+  readonly fault: PtsSandboxFault;
+  /** Uses left; undefined: unlimited. */
+  readonly remaining?: number;
+  /** How often it has acted. */
+  readonly applied: number;
+}
+
+/**
+ * Checks a fault given as data (the control API receives JSON) and returns it typed. Throws
+ * `PtsSandboxError` with a message that names the wrong field.
+ */
+export function parsePtsSandboxFault(input: unknown): PtsSandboxFault {
+  const bad = (why: string) => new PtsSandboxError('invalid_fault', `PTS sandbox fault: ${why}`);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw bad('must be a JSON object such as {"kind":"drop","endpoint":"payment"}');
+  }
+  const f = input as Record<string, unknown>;
+  const kind = f.kind as PtsSandboxFaultKind;
+  if (!KINDS.includes(kind)) throw bad(`\`kind\` must be one of ${KINDS.join(', ')}`);
+  for (const key of ['userId', 'orderId', 'endpoint'] as const) {
+    if (f[key] !== undefined && (typeof f[key] !== 'string' || f[key] === '')) {
+      throw bad(`\`${key}\` must be a non-empty string`);
+    }
+  }
+  const positiveInteger = (key: string, min: number) => {
+    const v = f[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= min)) {
+      throw bad(`\`${key}\` must be an integer >= ${min}`);
+    }
+  };
+  positiveInteger('times', 1);
+  const endpoint = f.endpoint as string | undefined;
+  if (endpoint !== undefined && !TARGETS_BY_KIND[kind].includes(endpoint)) {
+    throw bad(
+      `a \`${kind}\` fault cannot act on \`${endpoint}\`; it acts on ${TARGETS_BY_KIND[kind].join(', ')}`,
+    );
+  }
+  switch (kind) {
+    case 'delay':
+      if (f.ms === undefined) throw bad('`ms` is required for a delay');
+      positiveInteger('ms', 0);
+      break;
+    case 'error':
+      if (typeof f.code !== 'string' || !/^\d{4}$/.test(f.code)) {
+        throw bad('`code` must be a 4-digit PTS code such as "8001"');
+      }
+      if (f.message !== undefined && typeof f.message !== 'string') {
+        throw bad('`message` must be a string');
+      }
+      break;
+    case 'http-status':
+      if (!(
+        Number.isSafeInteger(f.status) &&
+        (f.status as number) >= 100 &&
+        (f.status as number) <= 599
+      )) {
+        throw bad('`status` must be an HTTP status between 100 and 599');
+      }
+      if (f.body !== undefined && typeof f.body !== 'string') throw bad('`body` must be a string');
+      break;
+    case 'duplicate-callback':
+      positiveInteger('copies', 1);
+      break;
+    case 'amount-format':
+      if (!['string', 'trailing-zeros', 'number'].includes(f.format as string)) {
+        throw bad('`format` must be string, trailing-zeros or number');
+      }
+      if (f.signAs !== undefined && !['raw', 'php-float'].includes(f.signAs as string)) {
+        throw bad('`signAs` must be raw or php-float');
+      }
+      break;
+    default:
+      break;
+  }
+  return { ...(f as unknown as PtsSandboxFault) };
+}
+
+interface FaultSlot {
+  id: number;
+  fault: PtsSandboxFault;
+  remaining?: number;
+  applied: number;
+}
+
+/** The active faults, in the order they were set; the first that matches acts. */
+export class PtsSandboxFaults {
+  private slots: FaultSlot[] = [];
+  private nextId = 1;
+
+  add(fault: PtsSandboxFault): number {
+    const parsed = parsePtsSandboxFault(fault);
+    const id = this.nextId++;
+    this.slots.push({ id, fault: parsed, remaining: parsed.times, applied: 0 });
+    return id;
+  }
+
+  clear(): void {
+    this.slots = [];
+  }
+
+  list(): PtsSandboxActiveFault[] {
+    return this.slots.map((s) => ({ ...s, fault: { ...s.fault } }));
+  }
+
+  /** The first fault of one of `kinds` that matches `site`, used once; undefined when none. */
+  take<K extends PtsSandboxFaultKind>(
+    site: PtsSandboxFaultSite,
+    kinds: readonly K[],
+  ): Extract<PtsSandboxFault, { kind: K }> | undefined {
+    const slot = this.slots.find(
+      (s) =>
+        (kinds as readonly PtsSandboxFaultKind[]).includes(s.fault.kind) && matches(s.fault, site),
+    );
+    if (!slot) return undefined;
+    slot.applied += 1;
+    if (slot.remaining !== undefined) {
+      slot.remaining -= 1;
+      if (slot.remaining <= 0) this.slots = this.slots.filter((s) => s !== slot);
+    }
+    return slot.fault as Extract<PtsSandboxFault, { kind: K }>;
+  }
+}
+
+function matches(fault: PtsSandboxFault, site: PtsSandboxFaultSite): boolean {
+  if (!TARGETS_BY_KIND[fault.kind].includes(site.endpoint)) return false;
+  if (fault.endpoint !== undefined && fault.endpoint !== site.endpoint) return false;
+  if (fault.userId !== undefined && fault.userId !== site.userId) return false;
+  if (fault.orderId !== undefined && fault.orderId !== site.orderId) return false;
+  return true;
+}
