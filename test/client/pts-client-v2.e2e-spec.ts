@@ -100,7 +100,10 @@ describe('PtsClient on API v2 against the sandbox over HTTP', () => {
     expect(Object.keys(available.balances.PHP)).toEqual(Object.keys(total.balances.PHP));
     const both = await app.client.balance({ mode: 2 });
     for (const value of Object.values(both.balances.PHP)) {
-      expect(value).toEqual({ total: expect.any(String), available: expect.any(String) });
+      const pair = value as { total: string; available: string };
+      expect(Object.keys(pair).sort()).toEqual(['available', 'total']);
+      expect(pair.total).toMatch(/^\d+(\.\d+)?$/);
+      expect(pair.available).toMatch(/^\d+(\.\d+)?$/);
     }
   });
 
