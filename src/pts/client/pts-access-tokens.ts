@@ -29,6 +29,14 @@ interface PtsCachedToken {
   authorization: string;
   /** Epoch ms after which the token should no longer be used. */
   refreshAt: number;
+  /** Epoch ms when it was fetched from PTS (by whichever instance). */
+  fetchedAt: number;
+}
+
+/** A token PTS refused (1012/1016), and when the refused request was sent. */
+interface PtsRejectedToken {
+  authorization: string;
+  sentAt: number;
 }
 
 /**
@@ -69,27 +77,33 @@ export class PtsAccessTokens implements OnModuleInit {
   }
 
   /**
-   * PTS refused `rejected` (1012/1016): returns a different token, the one another caller or
-   * instance already fetched if there is one, otherwise a newly fetched one.
+   * PTS refused the token of a request sent at `sentAt` (1012/1016). Returns a token fetched
+   * after that moment: the one another caller or instance already fetched if there is one,
+   * otherwise a new one. A token merely different from the refused one is not enough: PTS may
+   * have revoked every token issued before some moment, and an older one would fail as well.
    */
-  async refresh(account: PtsAccount, rejected: string, timeoutMs: number): Promise<string> {
+  async refresh(
+    account: PtsAccount,
+    rejected: string,
+    sentAt: number,
+    timeoutMs: number,
+  ): Promise<string> {
     const key = tokenKey(account);
+    const refused: PtsRejectedToken = { authorization: rejected, sentAt };
     const cached = this.memory.get(key);
-    if (cached && cached.authorization !== rejected && Date.now() < cached.refreshAt) {
-      return cached.authorization;
-    }
-    if (cached?.authorization === rejected) this.memory.delete(key);
-    return this.load(account, rejected, timeoutMs);
+    if (cached && usable(cached, refused)) return cached.authorization;
+    if (cached) this.memory.delete(key);
+    return this.load(account, refused, timeoutMs);
   }
 
   private async load(
     account: PtsAccount,
-    rejected: string | undefined,
+    rejected: PtsRejectedToken | undefined,
     timeoutMs: number,
   ): Promise<string> {
     const key = tokenKey(account);
-    // A flight that was already under way when `rejected` was refused may bring back that very
-    // token; then one more flight, which knows it is refused, settles it.
+    // A flight that was already under way when the token was refused may bring back a token
+    // that is no better; then one more flight, which knows of the refusal, settles it.
     for (let round = 0; round < 2; round++) {
       let flight = this.inFlight.get(key);
       if (!flight) {
@@ -100,7 +114,7 @@ export class PtsAccessTokens implements OnModuleInit {
         this.inFlight.set(key, flight);
       }
       const token = await flight;
-      if (token.authorization !== rejected) return token.authorization;
+      if (usable(token, rejected)) return token.authorization;
     }
     throw new PtsProtocolError(
       'token_not_renewed',
@@ -110,7 +124,7 @@ export class PtsAccessTokens implements OnModuleInit {
 
   private async loadShared(
     account: PtsAccount,
-    rejected: string | undefined,
+    rejected: PtsRejectedToken | undefined,
     timeoutMs: number,
   ): Promise<PtsCachedToken> {
     const dataSource = this.dataSource;
@@ -120,9 +134,7 @@ export class PtsAccessTokens implements OnModuleInit {
         `pts_access_token|${tokenKey(account)}`,
       ]);
       const stored = await this.read(manager, account);
-      if (stored && stored.authorization !== rejected && Date.now() < stored.refreshAt) {
-        return stored;
-      }
+      if (stored && usable(stored, rejected)) return stored;
       return this.fetchAndStore(manager, account, timeoutMs);
     });
     this.memory.set(tokenKey(account), token);
@@ -148,6 +160,7 @@ export class PtsAccessTokens implements OnModuleInit {
     return {
       authorization: `${row.tokenType} ${accessToken}`,
       refreshAt: this.refreshAt(row.fetchedAt.getTime(), row.expiresAt.getTime()),
+      fetchedAt: row.fetchedAt.getTime(),
     };
   }
 
@@ -208,6 +221,7 @@ export class PtsAccessTokens implements OnModuleInit {
     return {
       authorization: `${tokenType} ${accessToken}`,
       refreshAt: this.refreshAt(fetchedAt, expiresAt.at),
+      fetchedAt,
     };
   }
 
@@ -249,6 +263,13 @@ export class PtsAccessTokens implements OnModuleInit {
         ),
     );
   }
+}
+
+/** Not about to expire, and (after a refusal) fetched after the refused request was sent. */
+function usable(token: PtsCachedToken, rejected: PtsRejectedToken | undefined): boolean {
+  if (Date.now() >= token.refreshAt) return false;
+  if (!rejected) return true;
+  return token.authorization !== rejected.authorization && token.fetchedAt >= rejected.sentAt;
 }
 
 function tokenKey(account: PtsAccount): string {

@@ -252,6 +252,7 @@ export class PtsClient {
     const attempt = async (): Promise<PtsSendResult> => {
       if (account.apiVersion !== 'v1') return once(undefined);
       const authorization = await this.tokens.authorization(account, timeoutMs);
+      const sentAt = Date.now();
       try {
         return await once(authorization);
       } catch (error) {
@@ -259,7 +260,7 @@ export class PtsClient {
         this.logger.warn(
           `PTS refused the access token of account "${account.name}" (${error.ptsCode}); fetching a new one and sending ${endpoint} once more`,
         );
-        return once(await this.tokens.refresh(account, authorization, timeoutMs));
+        return once(await this.tokens.refresh(account, authorization, sentAt, timeoutMs));
       }
     };
 
