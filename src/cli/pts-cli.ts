@@ -66,7 +66,7 @@ function describeParseError(error: Error & { code?: string }, command: PtsCliCom
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return command.options[option?.replace(/^-+/, '') ?? '']?.type === 'boolean'
         ? `option ${option} takes no value`
-        : `option ${option ?? ''} needs a value`;
+        : `option ${option ?? ''} needs a value (write ${option ?? '--option'}=VALUE for a value that starts with -)`;
     default:
       return error.message;
   }

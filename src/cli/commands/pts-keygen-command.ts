@@ -55,12 +55,14 @@ Example:
         `option --prefix may hold letters, digits, '.', '_' and '-' only, got \`${prefix}\``,
       );
     }
-    const { privateKey, publicKey } = await generateKeyPairAsync('rsa', {
-      modulusLength: bits,
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    });
+    const generate = () =>
+      generateKeyPairAsync('rsa', {
+        modulusLength: bits,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
     if (args.flag('stdout')) {
+      const { privateKey, publicKey } = await generate();
       io.stdout(privateKey + publicKey);
       return 0;
     }
@@ -78,17 +80,23 @@ Example:
         }
       }
     }
+    // Checked before the (slow) key generation, so that a wrong --out fails at once.
+    const cannotWrite = (error: unknown) =>
+      PtsCliError.usage(
+        `cannot write the key files into --out ${shown(dir)}: ${(error as Error).message}`,
+        'unwritable_file',
+      );
+    await mkdir(dir, { recursive: true }).catch((error: unknown) => {
+      throw cannotWrite(error);
+    });
+    const { privateKey, publicKey } = await generate();
     try {
-      await mkdir(dir, { recursive: true });
       await writeFile(privatePath, privateKey, { mode: 0o600 });
       // writeFile keeps the mode of a file it overwrites (--force); the key must not stay readable.
       await chmod(privatePath, 0o600);
       await writeFile(publicPath, publicKey, { mode: 0o644 });
     } catch (error) {
-      throw PtsCliError.usage(
-        `cannot write the key files into --out ${shown(dir)}: ${(error as Error).message}`,
-        'unwritable_file',
-      );
+      throw cannotWrite(error);
     }
     io.stdout(
       `wrote ${shown(privatePath)} (private key, mode 0600: keep it secret)\n` +
