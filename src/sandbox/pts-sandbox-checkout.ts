@@ -17,8 +17,8 @@ export interface PtsSandboxCheckoutTarget {
 
 /**
  * The `pay_url` page: what the payer sees. GET shows the order and three buttons; POST with
- * `action=pay|fail|expire` settles it (callbacks follow) and sends the browser back to the
- * merchant's `redirect_url` (or `error_url`), or to this page when the merchant gave none.
+ * `action=pay|fail|expire` settles it (callbacks follow) and answers 303 back to the page, which
+ * then shows the outcome and leads on to the merchant's `redirect_url` (or `error_url`).
  */
 export class PtsSandboxCheckout {
   constructor(private readonly target: PtsSandboxCheckoutTarget) {}
@@ -61,32 +61,40 @@ export class PtsSandboxCheckout {
       );
       return;
     }
-    const back =
-      (settled.status === '2000'
-        ? settled.redirectUrl
-        : (settled.errorUrl ?? settled.redirectUrl)) ??
-      `/sandbox/checkout/${encodeURIComponent(settled.transactionId)}`;
+    // Back to this page, which shows the outcome and leads on to the merchant: a redirect
+    // straight to `redirect_url` would make every scripted payer depend on the merchant's site.
+    const self = `/sandbox/checkout/${encodeURIComponent(settled.transactionId)}`;
     send(
       res,
       303,
       'text/html; charset=utf-8',
-      page('Done', `<p><a href="${escapeHtml(back)}">Continue</a></p>`),
+      page('Done', `<p><a href="${self}">Continue</a></p>`),
       {
-        Location: back,
+        Location: self,
       },
     );
   }
 }
 
 function checkoutPage(order: PtsSandboxOrder): string {
-  return page(`Pay ${order.amount} ${order.currency}`, checkoutBody(order));
+  const back = returnUrl(order);
+  // A person is sent on to the merchant after a moment, as a gateway's result page does.
+  const refresh =
+    back && isFinalStatus(order.status)
+      ? `<meta http-equiv="refresh" content="3;url=${escapeHtml(back)}">`
+      : '';
+  return page(`Pay ${order.amount} ${order.currency}`, checkoutBody(order), refresh);
+}
+
+function returnUrl(order: PtsSandboxOrder): string | undefined {
+  return order.status === '2000' ? order.redirectUrl : (order.errorUrl ?? order.redirectUrl);
 }
 
 function checkoutBody(order: PtsSandboxOrder): string {
   const e = escapeHtml;
   const status = `${order.status} ${PTS_TRANSACTION_STATUSES[order.status]}`;
   const final = isFinalStatus(order.status);
-  const back = order.status === '2000' ? order.redirectUrl : (order.errorUrl ?? order.redirectUrl);
+  const back = returnUrl(order);
   const actions = final
     ? `<p class="final">This payment is final: <strong>${e(status)}</strong>.</p>${
         back ? `<p><a href="${e(back)}">Return to the merchant</a></p>` : ''
@@ -108,13 +116,13 @@ ${actions}
 ${order.qrCode ? `<details><summary>QR payload</summary><code>${e(order.qrCode)}</code></details>` : ''}`;
 }
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, head = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} · PTS sandbox checkout</title>
+<title>${escapeHtml(title)} · PTS sandbox checkout</title>${head}
 <style>
   body { font-family: system-ui, sans-serif; max-width: 28rem; margin: 3rem auto; padding: 0 1rem; color: #222; }
   .banner { background: #fff3cd; border: 1px solid #e0c36b; padding: .5rem .75rem; border-radius: .4rem; font-size: .9rem; }
