@@ -94,9 +94,10 @@ describe('buildMessageSignString known answers', () => {
     expect(buildMessageSignString(spec, data, SAFECODE)).toBe(
       `accept_amount=6644.0000000000&accept_currency=USDT-ERC&channel=CNY2ERC&exchange_rate=0.1661000000&order_id=20210521181858&status=1000&submit_amount=40000.0000000000&submit_currency=CNY&timestamp=1621592342&transaction_id=W12021052118190115910&user_id=1&${SAFECODE}`,
     );
-    // Only JSON numbers go through PHP's float rendering; a quoted amount is a string.
+    // Amount fields go through PHP's float rendering whether quoted or not (v1 quotes them);
+    // other numbers (timestamp) and strings stay as they are.
     expect(buildMessageSignString(spec, data, SAFECODE, { numberRendering: 'php-float' })).toBe(
-      `accept_amount=6644&accept_currency=USDT-ERC&channel=CNY2ERC&exchange_rate=0.1661&order_id=20210521181858&status=1000&submit_amount=40000.0000000000&submit_currency=CNY&timestamp=1621592342&transaction_id=W12021052118190115910&user_id=1&${SAFECODE}`,
+      `accept_amount=6644&accept_currency=USDT-ERC&channel=CNY2ERC&exchange_rate=0.1661&order_id=20210521181858&status=1000&submit_amount=40000&submit_currency=CNY&timestamp=1621592342&transaction_id=W12021052118190115910&user_id=1&${SAFECODE}`,
     );
   });
 });

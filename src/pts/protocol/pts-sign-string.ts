@@ -78,6 +78,17 @@ export function buildSignString(
           f.name,
         );
       }
+      // A4's PHP-float fallback concerns amounts, which v1 sends as strings with trailing
+      // zeros ("40000.0000000000") as often as JSON numbers: a PHP gateway signs either as a float.
+      if (
+        options.numberRendering === 'php-float' &&
+        'type' in f &&
+        f.type === 'amount' &&
+        typeof value === 'string' &&
+        /^\d+(\.\d+)?$/.test(value)
+      ) {
+        return `${f.name}=${renderPhpFloat(value)}`;
+      }
       return `${f.name}=${renderSignValue(f.name, value, options)}`;
     });
   parts.push(safecode);
