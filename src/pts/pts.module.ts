@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { PtsConfigurableModuleClass } from './pts.module-definition.js';
 import { PTS_CONTROLLERS, PTS_EXPORTS, PTS_PROVIDERS } from './pts.providers.js';
 
@@ -10,7 +11,7 @@ import { PTS_CONTROLLERS, PTS_EXPORTS, PTS_PROVIDERS } from './pts.providers.js'
  */
 @Module({
   // An axios instance of our own: the host's interceptors and defaults never touch PTS traffic.
-  imports: [HttpModule.register({})],
+  imports: [HttpModule.register({}), DiscoveryModule],
   providers: PTS_PROVIDERS,
   controllers: PTS_CONTROLLERS,
   exports: PTS_EXPORTS,

@@ -7,7 +7,14 @@ import { PtsAccounts } from './options/pts-accounts.js';
 import type { PtsModuleOptions } from './options/pts-module-options.js';
 import { resolvePtsOptions, type PtsResolvedOptions } from './options/pts-options-resolver.js';
 import { PtsSettings } from './options/pts-settings.js';
+import { PtsCallbackGuard } from './callbacks/pts-callback.guard.js';
+import { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
+import { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
+import { PtsCallbacksController } from './callbacks/pts-callbacks.controller.js';
+import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
+import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
+import { PtsPayments } from './orders/pts-payments.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
 import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
@@ -60,7 +67,21 @@ export const PTS_CLIENT_PROVIDERS: Provider[] = [
 ];
 
 /** Every provider of the module; other capabilities append their arrays here. */
-export const PTS_PROVIDERS: Provider[] = [...PTS_OPTIONS_PROVIDERS, ...PTS_CLIENT_PROVIDERS];
+/** Orders, their state machine, host events, and the callback side. */
+export const PTS_ORDER_PROVIDERS: Provider[] = [
+  PtsOrderTransitions,
+  PtsOutboxDispatcher,
+  PtsPayments,
+  PtsCallbackProcessor,
+  PtsCallbackQueries,
+  PtsCallbackGuard,
+];
+
+export const PTS_PROVIDERS: Provider[] = [
+  ...PTS_OPTIONS_PROVIDERS,
+  ...PTS_CLIENT_PROVIDERS,
+  ...PTS_ORDER_PROVIDERS,
+];
 
 /** What a host may inject. */
 export const PTS_EXPORTS: (Type | symbol | string)[] = [
@@ -70,7 +91,11 @@ export const PTS_EXPORTS: (Type | symbol | string)[] = [
   PtsCipher,
   PtsClient,
   PtsMetrics,
+  PtsPayments,
+  PtsCallbackProcessor,
+  PtsCallbackQueries,
+  PtsOutboxDispatcher,
 ];
 
 /** Controllers of the module; the callback routes are added here. */
-export const PTS_CONTROLLERS: Type[] = [];
+export const PTS_CONTROLLERS: Type[] = [PtsCallbacksController];

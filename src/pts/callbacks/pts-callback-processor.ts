@@ -188,9 +188,11 @@ export class PtsCallbackProcessor {
       exchangeRate: decimalText(message.exchange_rate)!,
     };
     const verdict = await this.dataSource.transaction(async (manager) => {
-      const order = await manager
+      const found = await manager
         .getRepository(PtsOrderEntity)
         .findOneBy({ account: account.name, orderId, kind });
+      // Lock first: concurrent copies of this callback queue here, not deadlock later.
+      const order = found ? await this.transitions.lock(manager, found.id) : null;
       const callbackId = await this.store(manager, callback, {
         account: account.name,
         orderId,
@@ -285,9 +287,10 @@ export class PtsCallbackProcessor {
     const orderId = message.order_id as string;
     const amount = decimalText(message.amount)!;
     const result = await this.dataSource.transaction(async (manager) => {
-      const order = await manager
+      const found = await manager
         .getRepository(PtsOrderEntity)
         .findOneBy({ account: account.name, orderId, kind: 'withdraw' });
+      const order = found ? await this.transitions.lock(manager, found.id) : null;
       let outcome: PtsCallbackOutcome;
       let reason: string;
       if (!order) {

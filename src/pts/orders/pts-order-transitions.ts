@@ -73,11 +73,16 @@ const NEVER_FILLED = new Set(['ptsStatus', 'errorCode', 'errorMessage']);
  */
 @Injectable()
 export class PtsOrderTransitions {
+  /**
+   * Locks the order row for this transaction. `FOR NO KEY UPDATE`, not `FOR UPDATE`: rows that
+   * reference the order (callbacks, history) take `KEY SHARE` locks, which this does not block.
+   * Lock the order before inserting such rows, or two transactions deadlock.
+   */
   async lock(manager: EntityManager, orderRef: string): Promise<PtsOrderEntity> {
     const order = await manager
       .getRepository(PtsOrderEntity)
       .createQueryBuilder('o')
-      .setLock('pessimistic_write')
+      .setLock('for_no_key_update')
       .where('o.id = :orderRef', { orderRef })
       .getOne();
     if (!order) throw new Error(`order ${orderRef} vanished while locked`);

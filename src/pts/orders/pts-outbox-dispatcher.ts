@@ -115,15 +115,18 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicatio
 
   private async claim(): Promise<ClaimedRow[]> {
     const rows: ClaimedRow[] = await this.dataSource.query(
-      `UPDATE pts_outbox SET attempts = attempts + 1,
-              available_at = now() + make_interval(secs => $1)
-        WHERE id IN (SELECT id FROM pts_outbox
-                      WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= now()
-                      ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
-        RETURNING id, attempts, payload`,
+      // A CTE so that TypeORM hands back rows (a bare UPDATE ... RETURNING gives [rows, count]).
+      `WITH claimed AS (
+         UPDATE pts_outbox SET attempts = attempts + 1,
+                available_at = now() + make_interval(secs => $1)
+          WHERE id IN (SELECT id FROM pts_outbox
+                        WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= now()
+                        ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
+          RETURNING id, attempts, payload)
+       SELECT id, attempts, payload FROM claimed ORDER BY id`,
       [this.settings.dispatchLeaseMs / 1000],
     );
-    return rows.sort((a, b) => Number(a.id) - Number(b.id));
+    return rows;
   }
 
   private async deliver(row: ClaimedRow): Promise<boolean> {

@@ -1,0 +1,70 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+
+export type AdminRole = 'admin' | 'viewer';
+
+export interface AdminApiKey {
+  role: AdminRole;
+  key: string;
+}
+
+export const ADMIN_API_KEYS = Symbol('ADMIN_API_KEYS');
+
+const WRITE_ROLE = 'pts:admin-write';
+
+/** Marks a route that changes something: `admin` keys only. Reads are open to `viewer` too. */
+export const AdminWrite = () => SetMetadata(WRITE_ROLE, true);
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * `Authorization: Bearer <key>` against `ADMIN_API_KEYS` (interface.md section 2). Keys are
+ * compared as SHA-256 digests with `timingSafeEqual`, and every key is compared, so neither the
+ * length nor the position of a match leaks through timing.
+ */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  private readonly keys: { role: AdminRole; digest: Buffer }[];
+
+  constructor(
+    @Inject(ADMIN_API_KEYS) keys: readonly AdminApiKey[],
+    private readonly reflector: Reflector,
+  ) {
+    this.keys = keys.map((k) => ({ role: k.role, digest: digest(k.key) }));
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new UnauthorizedException('send the admin API key as `Authorization: Bearer <key>`');
+    }
+    const given = digest(match[1]);
+    let role: AdminRole | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(key.digest, given) && role !== 'admin') role = key.role;
+    }
+    if (!role) throw new UnauthorizedException('unknown admin API key');
+    const writes = this.reflector.getAllAndOverride<boolean | undefined>(WRITE_ROLE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    if (writes && role !== 'admin') {
+      throw new ForbiddenException('this key has the viewer role, which may only read');
+    }
+    return true;
+  }
+}

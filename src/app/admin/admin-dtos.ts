@@ -1,0 +1,257 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import {
+  PTS_CALLBACK_OUTCOMES,
+  type PtsCallbackOutcome,
+} from '../../pts/callbacks/pts-callback.entity.js';
+import {
+  PTS_ORDER_STATUSES,
+  type PtsOrderKind,
+  type PtsOrderStatus,
+} from '../../pts/orders/pts-order-status.js';
+
+const AMOUNT = /^(?:0|[1-9]\d*)(?:\.\d{1,6})?$/;
+const POSITIVE = /[1-9]/;
+const ORDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** Body of `POST /admin/payments` (interface.md section 2). */
+export class CreatePaymentDto {
+  @ApiPropertyOptional({ description: 'Our order id; generated when absent', example: 'ORD-1001' })
+  @IsOptional()
+  @Matches(ORDER_ID, { message: 'orderId must be 1 to 64 letters, digits, "_" or "-"' })
+  orderId?: string;
+
+  @ApiProperty({ description: 'Decimal string, positive, at most 6 places', example: '100.10' })
+  @IsString({ message: 'amount must be a decimal string such as "100.10", not a number' })
+  @Matches(AMOUNT, { message: 'amount must be a decimal string with at most 6 decimal places' })
+  @Matches(POSITIVE, { message: 'amount must be greater than zero' })
+  amount!: string;
+
+  @ApiProperty({ example: 'PHP' })
+  @IsString()
+  @Length(3, 16)
+  currency!: string;
+
+  @ApiProperty({ example: 'QRPH' })
+  @IsString()
+  @Length(1, 64)
+  channel!: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } })
+  @IsOptional()
+  @IsObject()
+  details?: Record<string, string>;
+
+  @ApiPropertyOptional({ example: 'https://shop.example/paid' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  redirectUrl?: string;
+
+  @ApiPropertyOptional({ example: 'https://shop.example/failed' })
+  @IsOptional()
+  @IsUrl(URL_OPTIONS)
+  errorUrl?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  remark?: string;
+
+  @ApiPropertyOptional({ description: 'Merchant account name; the default when absent' })
+  @IsOptional()
+  @IsString()
+  account?: string;
+
+  @ApiPropertyOptional({ description: 'v1 only' })
+  @IsOptional()
+  @IsString()
+  email?: string;
+
+  @ApiPropertyOptional({ description: 'v1 only' })
+  @IsOptional()
+  @IsString()
+  phone?: string;
+
+  @ApiPropertyOptional({ description: 'v1 only' })
+  @IsOptional()
+  @IsString()
+  bankCode?: string;
+
+  @ApiPropertyOptional({ description: 'v1 only' })
+  @IsOptional()
+  @IsString()
+  realName?: string;
+}
+
+/**
+ * Body of `POST /admin/withdrawals`: `details` is the v2 payee
+ * `{channelSubject, accountNumber, name, email, phone, address}`, or for v1 accounts the bank
+ * card fields of Part B 4.4 in camelCase.
+ */
+export class CreateWithdrawalDto {
+  @ApiPropertyOptional({ example: 'WD-1001' })
+  @IsOptional()
+  @Matches(ORDER_ID, { message: 'orderId must be 1 to 64 letters, digits, "_" or "-"' })
+  orderId?: string;
+
+  @ApiProperty({ example: '250.00' })
+  @IsString({ message: 'amount must be a decimal string such as "100.10", not a number' })
+  @Matches(AMOUNT, { message: 'amount must be a decimal string with at most 6 decimal places' })
+  @Matches(POSITIVE, { message: 'amount must be greater than zero' })
+  amount!: string;
+
+  @ApiProperty({ example: 'PHP' })
+  @IsString()
+  @Length(3, 16)
+  currency!: string;
+
+  @ApiProperty({ example: 'QRPH_INSTAPAY' })
+  @IsString()
+  @Length(1, 64)
+  channel!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @IsObject()
+  details!: Record<string, unknown>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  remark?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  account?: string;
+}
+
+export class V2WithdrawDetailsDto {
+  @IsOptional() @IsString() channelSubject?: string;
+  @IsString()
+  @Matches(/^\d{10,20}$/, { message: 'details.accountNumber must be 10 to 20 digits' })
+  accountNumber!: string;
+  @IsString() @Length(1, 30) name!: string;
+  @IsOptional() @IsString() email?: string;
+  @IsString()
+  @Matches(/^(09\d{9}|9\d{9})$/, { message: 'details.phone must look like 09123456789' })
+  phone!: string;
+  @IsOptional() @IsString() address?: string;
+}
+
+export class V1BankCardDto {
+  @IsString() @Length(1, 64) cardNo!: string;
+  @IsString() @Length(1, 64) cardName!: string;
+  @Type(() => Number)
+  @IsIn([1, 2], { message: 'details.cardType must be 1 (private) or 2 (public)' })
+  cardType!: 1 | 2;
+  @IsString() bankCode!: string;
+  @IsString() bankName!: string;
+  @IsString() bankBranch!: string;
+  @IsString() bankProvince!: string;
+  @IsString() bankCity!: string;
+  @IsOptional() @IsString() cnapsCode?: string;
+  @IsString() email!: string;
+  @IsString() phone!: string;
+  @IsOptional() @IsString() firstName?: string;
+  @IsOptional() @IsString() middleName?: string;
+  @IsOptional() @IsString() lastName?: string;
+}
+
+export class ListOrdersQuery {
+  @ApiPropertyOptional({ enum: ['payment', 'withdraw'] })
+  @IsOptional()
+  @IsIn(['payment', 'withdraw'])
+  kind?: PtsOrderKind;
+
+  @ApiPropertyOptional({ enum: PTS_ORDER_STATUSES })
+  @IsOptional()
+  @IsIn(PTS_ORDER_STATUSES)
+  status?: PtsOrderStatus;
+
+  @ApiPropertyOptional({ description: 'ISO time, inclusive' })
+  @IsOptional()
+  @IsISO8601()
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'ISO time, exclusive' })
+  @IsOptional()
+  @IsISO8601()
+  to?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  account?: string;
+}
+
+export class ListCallbacksQuery {
+  @ApiPropertyOptional({ enum: PTS_CALLBACK_OUTCOMES })
+  @IsOptional()
+  @IsIn(PTS_CALLBACK_OUTCOMES)
+  outcome?: PtsCallbackOutcome;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  cursor?: string;
+}
+
+export class AccountQuery {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  account?: string;
+}
+
+export class BalanceQuery extends AccountQuery {
+  @ApiPropertyOptional({ enum: [0, 1, 2], description: '0 total, 1 available, 2 both' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsIn([0, 1, 2])
+  mode?: 0 | 1 | 2;
+}
+
+export class ChannelsQuery extends AccountQuery {
+  @ApiPropertyOptional({ default: 'PHP' })
+  @IsOptional()
+  @IsString()
+  currency?: string;
+}

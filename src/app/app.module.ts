@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PtsModule } from '../pts/pts.module.js';
+import { AdminController } from './admin/admin.controller.js';
+import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
+import { AdminAuthGuard } from './admin/admin-auth.guard.js';
+import { AdminOrdersService } from './admin/admin-orders.service.js';
+import type { AppSettings } from './app-settings.js';
+import { buildDataSourceOptions } from './database/data-source-options.js';
+
+/** The runnable payment service: the host's database wiring, PtsModule, the admin API. */
+@Module({})
+export class AppModule {
+  static forRoot(settings: AppSettings): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        TypeOrmModule.forRoot(buildDataSourceOptions(settings.database)),
+        PtsModule.forRoot({ ...settings.pts, orders: settings.orders }),
+      ],
+      controllers: [AdminController],
+      providers: [
+        { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
+        AdminAuthGuard,
+        AdminOrdersService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,142 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createPtsApp } from '../../src/app/create-app.js';
+import type { AppSettings } from '../../src/app/app-settings.js';
+import type { DatabaseSettings } from '../../src/app/database/data-source-options.js';
+import { freePort } from '../../src/app/database/embedded-postgres.js';
+import type { PtsModuleOptions } from '../../src/pts/options/pts-module-options.js';
+import type { PtsOrderStatusEvent } from '../../src/pts/orders/pts-order-events.js';
+import type { PtsOrdersSettings } from '../../src/pts/orders/pts-orders-settings.js';
+import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.js';
+import {
+  generateSandboxCredentials,
+  PtsSandbox,
+  type PtsSandboxCredentials,
+  type PtsSandboxOptions,
+} from '../../src/sandbox/index.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789';
+export const VIEWER_KEY = 'test-viewer-key-0123456789';
+
+export interface TestServiceOptions {
+  label: string;
+  apiVersion?: 'v1' | 'v2';
+  /** The sandbox asks our `/pts/withdraw/confirm` before moving a withdrawal. */
+  withdrawConfirm?: boolean;
+  sandbox?: Partial<PtsSandboxOptions>;
+  pts?: Partial<PtsModuleOptions>;
+  orders?: Partial<PtsOrdersSettings>;
+  /** Reach PostgreSQL another way (e.g. through a fault-injecting proxy). */
+  database?: (settings: DatabaseSettings) => Promise<DatabaseSettings>;
+}
+
+/**
+ * The whole service as `main.ts` builds it (createPtsApp), listening on a real port, against a
+ * real PostgreSQL schema and the sandbox gateway, which posts real callbacks back to it.
+ */
+export interface TestService {
+  app: NestExpressApplication;
+  url: string;
+  db: TestDatabase;
+  sandbox: PtsSandbox;
+  credentials: PtsSandboxCredentials;
+  /** Host events as the dispatcher delivered them. */
+  events: PtsOrderStatusEvent[];
+  close(): Promise<void>;
+}
+
+export async function startTestService(options: TestServiceOptions): Promise<TestService> {
+  const db = await createTestDatabase(options.label);
+  const credentials = generateSandboxCredentials();
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const sandbox = await PtsSandbox.start({
+    gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
+    merchants: [
+      {
+        userId: credentials.userId,
+        safecode: credentials.safecode,
+        guid: credentials.guid,
+        transactionSecret: credentials.transactionSecret,
+        merchantPublicKey: credentials.merchantPublicKeyPem,
+        withdrawConfirmUrl: options.withdrawConfirm ? `${url}/pts/withdraw/confirm` : undefined,
+      },
+    ],
+    port: 0,
+    withdrawDelayMs: 50,
+    callbackRetry: { attempts: 5, baseDelayMs: 50 },
+    ...options.sandbox,
+  });
+  const settings: AppSettings = {
+    database: options.database ? await options.database(db.settings) : db.settings,
+    adminKeys: [
+      { role: 'admin', key: ADMIN_KEY },
+      { role: 'viewer', key: VIEWER_KEY },
+    ],
+    pts: {
+      accounts: [
+        {
+          name: 'main',
+          apiVersion: options.apiVersion ?? 'v2',
+          baseUrl: sandbox.url,
+          userId: credentials.userId,
+          safecode: credentials.safecode,
+          merchantPrivateKey: credentials.merchantPrivateKeyPem,
+          gatewayPublicKey: credentials.gatewayPublicKeyPem,
+          guid: credentials.guid,
+          transactionSecret: credentials.transactionSecret,
+        },
+      ],
+      callbackBaseUrl: url,
+      timeoutMs: 2000,
+      retry: { attempts: 2, baseDelayMs: 20, maxDelayMs: 50 },
+      ...options.pts,
+    },
+    orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50, ...options.orders },
+  };
+  const app = await createPtsApp(settings, {
+    logger: process.env.PTS_TEST_LOG ? ['log', 'warn', 'error'] : false,
+  });
+  await app.listen(port, '127.0.0.1');
+  const events: PtsOrderStatusEvent[] = [];
+  app.get(PtsOutboxDispatcher).subscribe([], (event) => {
+    events.push(event);
+  });
+  return {
+    app,
+    url,
+    db,
+    sandbox,
+    credentials,
+    events,
+    async close() {
+      await sandbox.stop();
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false), bounded in time. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
