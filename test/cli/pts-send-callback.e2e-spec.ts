@@ -197,30 +197,4 @@ describe('pts send-callback (against a receiver that checks the signature with n
       `pts send-callback: no answer from ${baseUrl}/silent within 0.5 s (--timeout)\n`,
     );
   });
-
-  it('refuses bad input with exit 2 and a message that names the flag', async () => {
-    const env = { PTS_SAFECODE: SAFECODE };
-    const [amount, kind] = await Promise.all([
-      runPts(
-        [
-          'send-callback',
-          '--url',
-          `${baseUrl}/x`,
-          '--kind',
-          'payment',
-          ...common,
-          '--amount',
-          '1,5',
-        ],
-        { cwd: dir, env },
-      ),
-      runPts(['send-callback', '--url', `${baseUrl}/x`, ...common], { cwd: dir, env }),
-    ]);
-    expect(amount.code).toBe(2);
-    expect(amount.stderr).toBe(
-      'pts send-callback: option --amount must be a decimal such as 100.00, got `1,5`; see `pts send-callback --help`\n',
-    );
-    expect(kind.code).toBe(2);
-    expect(kind.stderr).toContain('option --kind is required: payment or withdraw');
-  });
 });

@@ -94,7 +94,7 @@ Example:
       );
     }
     try {
-      if (schema !== undefined) {
+      if (schema !== undefined && !args.flag('status')) {
         await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       }
       const executor = new MigrationExecutor(dataSource);
