@@ -8,6 +8,6 @@ import { CreateOrdersAndCallbacks1764100000002 } from './1764100000002-create-or
  */
 export const PTS_MIGRATIONS = [
   CreateSchemaInfo1764100000000,
-  CreateOrdersAndCallbacks1764100000002,
   CreateAccessTokens1764100000001,
+  CreateOrdersAndCallbacks1764100000002,
 ];

@@ -94,3 +94,40 @@ export type { PtsApiVersion } from './protocol/pts-fields.js';
 export type { PtsJsonObject, PtsJsonValue } from './protocol/pts-json.js';
 export { ptsTokenHash, ptsTransactionSignature } from './protocol/pts-transaction-signature.js';
 export type { PtsTransactionSignatureOver } from './protocol/pts-transaction-signature.js';
+
+// Orders: the persisted, state-machine-guarded layer, host events, callbacks
+export { PtsPayments } from './orders/pts-payments.js';
+export type {
+  PtsCreatePaymentInput,
+  PtsCreateWithdrawInput,
+  PtsOrderDetail,
+  PtsOrderListQuery,
+  PtsPage,
+} from './orders/pts-payments.js';
+export { PtsOrderEntity } from './orders/pts-order.entity.js';
+export { PtsOrderHistoryEntity } from './orders/pts-order-history.entity.js';
+export type { PtsTransitionCause } from './orders/pts-order-history.entity.js';
+export { PtsOutboxEntity } from './orders/pts-outbox.entity.js';
+export {
+  PTS_FINAL_STATUSES,
+  PTS_ORDER_STATUSES,
+  decideTransition,
+  isFinalStatus,
+} from './orders/pts-order-status.js';
+export type { PtsOrderKind, PtsOrderStatus } from './orders/pts-order-status.js';
+export { OnPtsOrderStatus } from './orders/pts-order-events.js';
+export type { PtsOrderStatusEvent } from './orders/pts-order-events.js';
+export { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
+export type { PtsOrdersSettings } from './orders/pts-orders-settings.js';
+export {
+  PtsCallbackNotFoundError,
+  PtsDuplicateOrderError,
+  PtsIdempotencyConflictError,
+  PtsOrderNotFoundError,
+} from './errors/pts-order-errors.js';
+export { PtsCallbackEntity, PTS_CALLBACK_OUTCOMES } from './callbacks/pts-callback.entity.js';
+export type { PtsCallbackKind, PtsCallbackOutcome } from './callbacks/pts-callback.entity.js';
+export { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
+export type { PtsCallbackVerdict, PtsInboundCallback } from './callbacks/pts-callback-processor.js';
+export { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
+export { ptsRawBodyMiddleware } from './callbacks/pts-raw-body.js';

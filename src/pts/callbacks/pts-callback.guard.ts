@@ -54,6 +54,9 @@ export class PtsCallbackGuard implements CanActivate {
       context.getHandler(),
     );
     if (!kind) return true;
+    if (!this.settings.registerCallbackController) {
+      throw new PtsCallbackRefused(404, 'callback routes are switched off');
+    }
     const req = context.switchToHttp().getRequest<PtsCallbackRequest>();
     const body = await ptsRawBodyOf(req, this.settings.callbackBodyLimitBytes);
     if (!body) {
