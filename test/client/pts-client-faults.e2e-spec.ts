@@ -195,6 +195,40 @@ describe('verifying data.sign', () => {
   });
 });
 
+describe('payment answers in the HTML style (B 1.3)', () => {
+  it('hands the HTML to the caller verbatim', async () => {
+    const orderId = newOrderId('H');
+    const html =
+      '<form action="https://pay.example/checkout" method="post"><input name="t" value="1"></form><script>document.forms[0].submit()</script>';
+    harness.sandbox.setFault({
+      kind: 'http-status',
+      status: 200,
+      body: html,
+      endpoint: 'payment',
+      orderId,
+      times: 1,
+    });
+    await expect(strict.client.createPayment(paymentRequest(orderId))).resolves.toEqual({
+      kind: 'html',
+      html,
+    });
+  });
+
+  it('refuses HTML where only JSON may come', async () => {
+    harness.sandbox.setFault({
+      kind: 'http-status',
+      status: 200,
+      body: '<html></html>',
+      endpoint: 'balance',
+      times: 1,
+    });
+    await expect(strict.client.balance()).rejects.toMatchObject({
+      name: 'PtsProtocolError',
+      code: 'unexpected_html',
+    });
+  });
+});
+
 describe('timeouts and retries', () => {
   it('fails a create that gets no answer in time within timeout + 1 s, outcome unknown, sent once', async () => {
     const orderId = newOrderId('T');

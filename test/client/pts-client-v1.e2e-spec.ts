@@ -19,6 +19,14 @@ import {
 let db: TestDatabase;
 let harness: PtsClientHarness;
 let app: PtsClientApp;
+const logged: string[] = [];
+const logger = {
+  log: (m: unknown) => logged.push(String(m)),
+  error: (m: unknown) => logged.push(String(m)),
+  warn: (m: unknown) => logged.push(String(m)),
+  debug: (m: unknown) => logged.push(String(m)),
+  verbose: (m: unknown) => logged.push(String(m)),
+};
 
 const bankCard: PtsBankCard = {
   cardNo: '6222020202020202',
@@ -45,7 +53,7 @@ async function emptyTokenCache(): Promise<void> {
 
 beforeAll(async () => {
   [db, harness] = await Promise.all([createTestDatabase('client_v1'), startSandboxHarness()]);
-  app = await startClientApp(db, v1Options());
+  app = await startClientApp(db, v1Options(), logger);
 });
 
 afterAll(async () => {
@@ -140,7 +148,7 @@ describe('PtsClient on API v1 against the sandbox over HTTP', () => {
 describe('the v1 access token', () => {
   it('is fetched once for 50 concurrent calls with an empty cache', async () => {
     await emptyTokenCache();
-    const fresh = await startClientApp(db, v1Options());
+    const fresh = await startClientApp(db, v1Options(), logger);
     try {
       const before = tokenFetches();
       const results = await Promise.all(Array.from({ length: 50 }, () => fresh.client.balance()));
@@ -157,8 +165,8 @@ describe('the v1 access token', () => {
   it('is fetched once for two instances sharing the database', async () => {
     await emptyTokenCache();
     const [a, b] = await Promise.all([
-      startClientApp(db, v1Options()),
-      startClientApp(db, v1Options()),
+      startClientApp(db, v1Options(), logger),
+      startClientApp(db, v1Options(), logger),
     ]);
     try {
       const before = tokenFetches();
@@ -180,7 +188,7 @@ describe('the v1 access token', () => {
     expect(token.length).toBeGreaterThan(8);
     expect(rows[0].access_token_sealed).not.toContain(token);
     expect(rows[0].token_type).toBe('Bearer');
-    const another = await startClientApp(db, v1Options());
+    const another = await startClientApp(db, v1Options(), logger);
     try {
       const before = tokenFetches();
       await another.client.balance();
@@ -260,7 +268,7 @@ describe('the v1 access token', () => {
     await db.dataSource.query(
       "UPDATE pts_access_tokens SET expires_at = now() + interval '10 seconds', fetched_at = now() - interval '1 hour'",
     );
-    const other = await startClientApp(db, v1Options());
+    const other = await startClientApp(db, v1Options(), logger);
     try {
       const before = tokenFetches();
       await other.client.balance();
@@ -272,5 +280,20 @@ describe('the v1 access token', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('secrets of a v1 account', () => {
+  it('never appear in what the module logged: safecode, token', async () => {
+    await app.client.balance();
+    const [row]: { access_token_sealed: string }[] = await db.dataSource.query(
+      'SELECT access_token_sealed FROM pts_access_tokens',
+    );
+    const token = app.moduleRef.get(PtsAccounts).get('v1').cipher.decrypt(row.access_token_sealed);
+    const text = logged.join('\n');
+    expect(text).toMatch(/Fetched a v1 access token for account "v1"/);
+    expect(text).toMatch(/PTS refused the access token of account "v1" \(1016\)/);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(harness.credentials.safecode);
   });
 });
