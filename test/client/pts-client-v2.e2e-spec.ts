@@ -52,6 +52,26 @@ describe('PtsClient on API v2 against the sandbox over HTTP', () => {
     expect(payment.payUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
     const seen = requestsFor(harness.sandbox, 'payment', orderId);
     expect(seen).toEqual([expect.objectContaining({ version: 'v2', code: '1000' })]);
+    // What the gateway stored: the amount as given, the default callback URL, our redirect.
+    expect(harness.sandbox.order(harness.credentials.userId, orderId)).toMatchObject({
+      amount: '100.10',
+      callbackUrl: 'http://127.0.0.1:9/pts/callback/payment',
+      redirectUrl: 'https://merchant.example/back',
+    });
+  });
+
+  it('sends the callback URL the caller gives instead of the default', async () => {
+    const orderId = newOrderId('C');
+    await app.client.createWithdraw({
+      orderId,
+      amount: '3',
+      currency: 'PHP',
+      channel: 'QRPH_INSTAPAY',
+      callbackUrl: 'https://elsewhere.example/hook',
+    });
+    expect(harness.sandbox.order(harness.credentials.userId, orderId)?.callbackUrl).toBe(
+      'https://elsewhere.example/hook',
+    );
   });
 
   it('queries a payment before and after the payer paid', async () => {
