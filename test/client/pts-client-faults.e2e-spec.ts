@@ -89,6 +89,10 @@ beforeAll(async () => {
     startClientApp(db, options(), logger),
     startClientApp(db, options({ verifyResponses: 'warn' }), logger),
   ]);
+  // The sandbox makes its impostor key on first use (RSA key generation, up to a second on a
+  // busy machine); make it now, so that no test below meets it under its short timeout.
+  harness.sandbox.setFault({ kind: 'wrong-key', endpoint: 'balance', times: 1 });
+  await warn.client.balance({}, { timeoutMs: 20_000 });
 });
 
 afterAll(async () => {

@@ -45,7 +45,7 @@ beforeAll(async () => {
       TypeOrmModule.forRoot(buildDataSourceOptions(db.settings)),
       PtsModule.forRoot({
         accounts: [harness.account('v2')],
-        timeoutMs: 500,
+        timeoutMs: 1500,
         retry: { attempts: 1 },
         orders: { dispatchIntervalMs: 0 },
       }),
@@ -55,6 +55,12 @@ beforeAll(async () => {
   app = moduleRef.createNestApplication({ logger: false });
   app.useGlobalFilters(new PtsExceptionFilter(app.get(HttpAdapterHost)));
   await app.init();
+  // The sandbox makes its impostor key on first use (RSA key generation); not under a timeout.
+  harness.sandbox.setFault({ kind: 'wrong-key', endpoint: 'balance', times: 1 });
+  await app
+    .get(PtsClient)
+    .balance({}, { timeoutMs: 20_000 })
+    .catch(() => undefined);
 });
 
 afterAll(async () => {
@@ -111,7 +117,7 @@ describe('PtsExceptionFilter', () => {
 
   it('answers 504 when PTS does not answer in time', async () => {
     const orderId = newOrderId('F');
-    harness.sandbox.setFault({ kind: 'delay', ms: 1500, endpoint: 'payment', orderId, times: 1 });
+    harness.sandbox.setFault({ kind: 'delay', ms: 2500, endpoint: 'payment', orderId, times: 1 });
     const res = await request(server()).post('/probe/payments').send(payment(orderId)).expect(504);
     expect(res.body).toMatchObject({ statusCode: 504, error: 'Gateway Timeout' });
   });

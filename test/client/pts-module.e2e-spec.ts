@@ -12,6 +12,7 @@ import {
   PtsModule,
   PtsSettings,
   PtsSigner,
+  PtsUnknownAccountError,
   type PtsAccountOptions,
   type PtsModuleOptions,
   type PtsOptionsFactory,
@@ -148,6 +149,31 @@ describe.each(styles)('PtsModule configured with %s', (_style, build) => {
     const shown = `${JSON.stringify(main)} ${String(Object.keys(main))}`;
     expect(shown).not.toContain('0123456789abcdef');
     expect(shown).not.toContain('test_transaction_secret');
+  });
+});
+
+describe('PtsModule with several accounts', () => {
+  it('finds accounts by name and by user id, and refuses an unknown name', async () => {
+    const moduleRef = await boot(
+      PtsModule.forRoot({
+        accounts: [account(), account({ name: 'second', userId: '2002', guid: 'guid-2002' })],
+        defaultAccount: 'second',
+      }),
+    );
+    try {
+      const accounts = moduleRef.get(PtsAccounts);
+      expect(accounts.get().name).toBe('second');
+      expect(accounts.get('main').userId).toBe('1001');
+      expect(accounts.byUserId('2002')?.name).toBe('second');
+      expect(accounts.byUserId('3003')).toBeUndefined();
+      expect(() => accounts.get('nope')).toThrow(PtsUnknownAccountError);
+      await expect(
+        moduleRef.get(PtsClient).queryPayment('X1', { account: 'nope' }),
+      ).rejects.toMatchObject({ code: 'unknown_account' });
+      expect(moduleRef.get(PtsSigner)).toBe(accounts.get('second').signer);
+    } finally {
+      await moduleRef.close();
+    }
   });
 });
 

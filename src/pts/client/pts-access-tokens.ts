@@ -1,9 +1,9 @@
-import { Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { PtsConfigurationError, PtsError, PtsProtocolError } from '../errors/pts-error.js';
+import { PtsError, PtsProtocolError } from '../errors/pts-error.js';
 import { PtsMetrics } from '../metrics/pts-metrics.js';
-import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
+import type { PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import { ptsEndpointPath, ptsEndpointSpec, ptsMessageSpec } from '../protocol/pts-fields.js';
 import {
@@ -47,7 +47,7 @@ interface PtsRejectedToken {
  * store". Fifty callers needing a token at once therefore cause one fetch in all.
  */
 @Injectable()
-export class PtsAccessTokens implements OnModuleInit {
+export class PtsAccessTokens {
   private readonly logger = new Logger('PtsClient');
   private readonly memory = new Map<string, PtsCachedToken>();
   private readonly inFlight = new Map<string, Promise<PtsCachedToken>>();
@@ -55,19 +55,10 @@ export class PtsAccessTokens implements OnModuleInit {
   constructor(
     private readonly transport: PtsTransport,
     private readonly settings: PtsSettings,
-    private readonly accounts: PtsAccounts,
     private readonly metrics: PtsMetrics,
-    @Optional() @InjectDataSource() private readonly dataSource?: DataSource,
+    /** The host's DataSource (`TypeOrmModule.forRoot` with `PTS_ENTITIES`). */
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
-
-  onModuleInit(): void {
-    if (this.accounts.hasVersion('v1') && !this.dataSource) {
-      throw new PtsConfigurationError(
-        'database_required',
-        'PTS: a v1 account needs PostgreSQL to share its access token between instances, but no TypeORM DataSource is available. Import TypeOrmModule.forRoot({ ..., entities: [...PTS_ENTITIES] }) in the host module.',
-      );
-    }
-  }
 
   /** The `Authorization` header value for a v1 account, fetching a token when needed. */
   async authorization(account: PtsAccount, timeoutMs: number): Promise<string> {
@@ -127,9 +118,7 @@ export class PtsAccessTokens implements OnModuleInit {
     rejected: PtsRejectedToken | undefined,
     timeoutMs: number,
   ): Promise<PtsCachedToken> {
-    const dataSource = this.dataSource;
-    if (!dataSource) throw new Error('unreachable: onModuleInit requires a DataSource for v1');
-    const token = await dataSource.transaction(async (manager) => {
+    const token = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
         `pts_access_token|${tokenKey(account)}`,
       ]);
