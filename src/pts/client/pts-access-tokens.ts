@@ -19,7 +19,7 @@ import { withPtsRetry } from './pts-retry.js';
 import { PtsTransport } from './pts-transport.js';
 
 /**
- * Lifetime assumed when PTS gives neither `expires_in` nor `expires_at` with a token (B 8.16:
+ * Lifetime assumed when PTS gives a token neither `expires_in` nor a future `expires_at` (B 8.16:
  * the docs only say the token "keeps living until the expire time provided in the response").
  */
 export const PTS_ASSUMED_TOKEN_LIFETIME_SECONDS = 3600;
@@ -105,7 +105,8 @@ export class PtsAccessTokens {
         this.inFlight.set(key, flight);
       }
       const token = await flight;
-      if (usable(token, rejected)) return token.authorization;
+      // Just fetched or checked under the lock: only the refusal matters, not the clock.
+      if (usable(token, rejected, false)) return token.authorization;
     }
     throw new PtsProtocolError(
       'token_not_renewed',
@@ -188,7 +189,7 @@ export class PtsAccessTokens {
     const expiresAt = tokenExpiry(answer, fetchedAt);
     if (expiresAt.assumed) {
       this.logger.warn(
-        `PTS gave the access token of account "${account.name}" no expires_in/expires_at; assuming ${PTS_ASSUMED_TOKEN_LIFETIME_SECONDS} s`,
+        `PTS gave the access token of account "${account.name}" no usable expires_in/expires_at; assuming ${PTS_ASSUMED_TOKEN_LIFETIME_SECONDS} s`,
       );
     }
     await manager.upsert(
@@ -255,8 +256,12 @@ export class PtsAccessTokens {
 }
 
 /** Not about to expire, and (after a refusal) fetched after the refused request was sent. */
-function usable(token: PtsCachedToken, rejected: PtsRejectedToken | undefined): boolean {
-  if (Date.now() >= token.refreshAt) return false;
+function usable(
+  token: PtsCachedToken,
+  rejected: PtsRejectedToken | undefined,
+  checkExpiry = true,
+): boolean {
+  if (checkExpiry && Date.now() >= token.refreshAt) return false;
   if (!rejected) return true;
   return token.authorization !== rejected.authorization && token.fetchedAt >= rejected.sentAt;
 }
@@ -271,7 +276,10 @@ function tokenExpiry(answer: PtsJsonObject, fetchedAt: number): { at: number; as
   if (expiresIn !== undefined && expiresIn > 0)
     return { at: fetchedAt + expiresIn * 1000, assumed: false };
   const expiresAt = integerOf(answer.expires_at);
-  if (expiresAt !== undefined && expiresAt > 0) return { at: expiresAt * 1000, assumed: false };
+  // An expiry already past by our clock is clock skew, not a dead token: assume instead.
+  if (expiresAt !== undefined && expiresAt * 1000 > fetchedAt) {
+    return { at: expiresAt * 1000, assumed: false };
+  }
   return { at: fetchedAt + PTS_ASSUMED_TOKEN_LIFETIME_SECONDS * 1000, assumed: true };
 }
 
