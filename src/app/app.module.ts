@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PtsModule } from '../pts/pts.module.js';
 import { AdminController } from './admin/admin.controller.js';
@@ -7,6 +8,7 @@ import { AdminAuthGuard } from './admin/admin-auth.guard.js';
 import { AdminOrdersService } from './admin/admin-orders.service.js';
 import type { AppSettings } from './app-settings.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
+import { GatewayReachability, OpsController } from './ops/ops.controller.js';
 
 /** The runnable payment service: the host's database wiring, PtsModule, the admin API. */
 @Module({})
@@ -17,12 +19,14 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRoot(buildDataSourceOptions(settings.database)),
         PtsModule.forRoot({ ...settings.pts, orders: settings.orders }),
+        TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [AdminController],
+      controllers: [AdminController, OpsController],
       providers: [
         { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
         AdminAuthGuard,
         AdminOrdersService,
+        GatewayReachability,
       ],
     };
   }

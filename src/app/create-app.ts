@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { ptsRawBodyMiddleware } from '../pts/callbacks/pts-raw-body.js';
 import { PtsExceptionFilter } from '../pts/errors/pts-exception.filter.js';
 import { AppModule } from './app.module.js';
+import { JsonLogger, requestLogging } from './logging/json-logger.js';
 import type { AppSettings } from './app-settings.js';
 
 export interface CreateAppOptions {
@@ -24,6 +25,7 @@ export async function createPtsApp(
     logger: options.logger,
     abortOnError: false,
   });
+  if (options.logger instanceof JsonLogger) app.use(requestLogging(options.logger));
   app.use('/pts', ptsRawBodyMiddleware(settings.pts.callbackBodyLimitBytes ?? 64 * 1024));
   app.useBodyParser('json', { limit: settings.jsonBodyLimit ?? '100kb' });
   app.useGlobalPipes(
@@ -34,7 +36,6 @@ export async function createPtsApp(
     }),
   );
   app.useGlobalFilters(new PtsExceptionFilter());
-  app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

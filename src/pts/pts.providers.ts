@@ -11,6 +11,7 @@ import { PtsCallbackGuard } from './callbacks/pts-callback.guard.js';
 import { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
 import { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
 import { PtsCallbacksController } from './callbacks/pts-callbacks.controller.js';
+import { PtsOrderMetrics } from './metrics/pts-order-metrics.js';
 import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
@@ -69,6 +70,7 @@ export const PTS_CLIENT_PROVIDERS: Provider[] = [
 /** Every provider of the module; other capabilities append their arrays here. */
 /** Orders, their state machine, host events, and the callback side. */
 export const PTS_ORDER_PROVIDERS: Provider[] = [
+  PtsOrderMetrics,
   PtsOrderTransitions,
   PtsOutboxDispatcher,
   PtsPayments,

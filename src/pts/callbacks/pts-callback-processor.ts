@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PtsError } from '../errors/pts-error.js';
 import { PtsCallbackNotFoundError } from '../errors/pts-order-errors.js';
+import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { ptsMessageSpec } from '../protocol/pts-fields.js';
@@ -90,9 +91,16 @@ export class PtsCallbackProcessor {
     private readonly accounts: PtsAccounts,
     private readonly transitions: PtsOrderTransitions,
     private readonly dispatcher: PtsOutboxDispatcher,
+    private readonly metrics: PtsOrderMetrics,
   ) {}
 
   async receive(callback: PtsInboundCallback): Promise<PtsCallbackVerdict> {
+    const verdict = await this.decide(callback);
+    this.metrics.callbacks.inc({ kind: callback.kind, outcome: verdict.outcome });
+    return verdict;
+  }
+
+  private async decide(callback: PtsInboundCallback): Promise<PtsCallbackVerdict> {
     let parsed: { account: PtsAccount; message: PtsJsonObject; verification: PtsVerification };
     try {
       parsed = this.verify(callback);
@@ -344,12 +352,14 @@ export class PtsCallbackProcessor {
   }
 
   /** Stores a callback refused before it was read (e.g. sender not allowed) and answers FAILED. */
-  refuse(
+  async refuse(
     callback: PtsInboundCallback,
     httpStatus: number,
     reason: string,
   ): Promise<PtsCallbackVerdict> {
-    return this.reject(callback, new Rejection(httpStatus, reason));
+    const verdict = await this.reject(callback, new Rejection(httpStatus, reason));
+    this.metrics.callbacks.inc({ kind: callback.kind, outcome: verdict.outcome });
+    return verdict;
   }
 
   /** Processes a stored callback again (admin replay); the new verdict is stored as a new row. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PtsTransitionCause } from './pts-order-history.entity.js';
+import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import {
   decideTransition,
@@ -73,6 +74,8 @@ const NEVER_FILLED = new Set(['ptsStatus', 'errorCode', 'errorMessage']);
  */
 @Injectable()
 export class PtsOrderTransitions {
+  constructor(private readonly metrics: PtsOrderMetrics) {}
+
   /**
    * Locks the order row for this transaction. `FOR NO KEY UPDATE`, not `FOR UPDATE`: rows that
    * reference the order (callbacks, history) take `KEY SHARE` locks, which this does not block.
@@ -173,6 +176,7 @@ export class PtsOrderTransitions {
       acceptCurrency: request.patch?.acceptCurrency ?? order.acceptCurrency,
       at: new Date().toISOString(),
     };
+    this.metrics.transitions.inc({ kind: order.kind, status: request.to });
     await manager.query(
       `INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
        VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,

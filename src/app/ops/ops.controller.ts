@@ -1,0 +1,71 @@
+import { Controller, Get, Header, Injectable } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+} from '@nestjs/terminus';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { PtsMetrics } from '../../pts/metrics/pts-metrics.js';
+import { PtsAccounts } from '../../pts/options/pts-accounts.js';
+
+/** Reports whether each account's gateway host answers at all; never fails the check. */
+@Injectable()
+export class GatewayReachability {
+  constructor(
+    private readonly accounts: PtsAccounts,
+    private readonly indicator: HealthIndicatorService,
+  ) {}
+
+  async check(key: string) {
+    const results = await Promise.all(
+      this.accounts.all().map(async (account) => {
+        const started = Date.now();
+        try {
+          // Any HTTP answer means the host is reachable; PTS itself only speaks POST.
+          await fetch(account.baseUrl, { method: 'HEAD', signal: AbortSignal.timeout(1500) });
+          return [account.name, { reachable: true, ms: Date.now() - started }] as const;
+        } catch (error) {
+          const reason = error instanceof Error ? error.name : 'error';
+          return [account.name, { reachable: false, reason }] as const;
+        }
+      }),
+    );
+    // Reported in the body; a gateway outage must not take the service out of rotation.
+    return this.indicator.check(key).up({ accounts: Object.fromEntries(results) });
+  }
+}
+
+/** `/health` and `/metrics` (interface.md section 2, "Operations"). */
+@ApiExcludeController()
+@Controller()
+export class OpsController {
+  private readonly registry: Registry;
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly gateway: GatewayReachability,
+    metrics: PtsMetrics,
+  ) {
+    const process = new Registry();
+    collectDefaultMetrics({ register: process });
+    this.registry = Registry.merge([metrics.registry, process]);
+  }
+
+  @Get('health')
+  @HealthCheck()
+  check() {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 1500 }),
+      () => this.gateway.check('gateway'),
+    ]);
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
