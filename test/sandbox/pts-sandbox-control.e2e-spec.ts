@@ -137,6 +137,49 @@ describe('sandbox control API', () => {
   });
 });
 
+describe('stopping the sandbox', () => {
+  it('is prompt even with a callback in its retry backoff and an answer held by a delay fault', async () => {
+    const credentials = testCredentials();
+    const merchant = handMerchant(credentials);
+    const receiver = await CallbackReceiver.start();
+    receiver.reply = () => ({ status: 503, body: 'FAILED' });
+    const sandbox = await PtsSandbox.start({
+      gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
+      merchants: [sandboxMerchantFromCredentials(credentials)],
+      callbackRetry: { attempts: 5, baseDelayMs: 10_000 },
+    });
+    try {
+      const { orderId } = await createPaymentV2(sandbox.url, merchant, {
+        callback_url: `${receiver.url}/cb`,
+      });
+      await sandbox.settle(merchant.userId, orderId, 'fail');
+      await sandbox.waitForDeliveries((ds) => ds.length === 1);
+      sandbox.setFault({ kind: 'delay', ms: 10_000, endpoint: 'balance' });
+      const pending = send(
+        v2Url(sandbox.url, merchant.guid, 'balance'),
+        handSeal(
+          { user_id: merchant.userId, timestamp: now() },
+          SIGNED_FIELDS.v2.balance,
+          merchant,
+        ),
+      ).then(
+        () => 'answered',
+        () => 'connection closed',
+      );
+      await sandbox.waitForRequests((rs) => rs.some((r) => r.code === 'delayed'));
+      const started = Date.now();
+      await sandbox.stop();
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await pending).toBe('connection closed');
+      expect(sandbox.deliveries).toHaveLength(1);
+      await expect(fetch(`${sandbox.url}/`)).rejects.toThrow();
+    } finally {
+      await sandbox.stop();
+      await receiver.stop();
+    }
+  });
+});
+
 describe('sandbox state file', () => {
   let directory: string;
   let credentials: PtsSandboxCredentials;
