@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { createTestDatabase, testDatabaseUrl, type TestDatabase } from './support/test-database.js';
 
 describe('migrations', () => {
   let db: TestDatabase;
@@ -37,4 +38,36 @@ describe('migrations', () => {
     const applied = await db.dataSource.runMigrations({ transaction: 'each' });
     expect(applied).toHaveLength(count);
   });
+});
+
+describe('npm run migration:run / migration:revert through ormconfig.ts', () => {
+  it('applies every migration and reverts the last one', async () => {
+    const schema = `t_ormconfig_${Date.now()}`;
+    const url = testDatabaseUrl();
+    const admin = await createTestDatabase('ormconfig');
+    await admin.dataSource.query(`CREATE SCHEMA "${schema}"`);
+    const env = { ...process.env, DATABASE_URL: url, DATABASE_SCHEMA: schema };
+    const cli = (command: string) =>
+      spawnSync('npx', ['tsx', './node_modules/typeorm/cli.js', command, '-d', 'ormconfig.ts'], {
+        env,
+        encoding: 'utf8',
+      });
+    try {
+      const run = cli('migration:run');
+      expect(run.status, run.stderr).toBe(0);
+      const applied = await admin.dataSource.query<{ name: string }[]>(
+        `SELECT name FROM "${schema}".pts_migrations ORDER BY id`,
+      );
+      expect(applied).toHaveLength(admin.dataSource.migrations.length);
+      const revert = cli('migration:revert');
+      expect(revert.status, revert.stderr).toBe(0);
+      const left = await admin.dataSource.query<{ name: string }[]>(
+        `SELECT name FROM "${schema}".pts_migrations ORDER BY id`,
+      );
+      expect(left).toHaveLength(applied.length - 1);
+    } finally {
+      await admin.dataSource.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await admin.drop();
+    }
+  }, 60_000);
 });

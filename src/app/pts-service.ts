@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
 import { loadOrCreateSandboxCredentials, PtsSandbox } from '../sandbox/index.js';
@@ -60,7 +60,7 @@ export async function startPtsService(
     await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const dataDir = join(config.dataDir, 'postgres');
+      const dataDir = await embeddedDataDir(config.dataDir, logger);
       logger.log(`starting the embedded PostgreSQL in ${dataDir}`, 'Service');
       const embedded = await startEmbeddedPostgres({
         dataDir,
@@ -106,17 +106,19 @@ export async function startPtsService(
       });
       const started = sandbox;
       stops.push(() => started.stop());
+      const v1 = env.PTS_API_VERSION === 'v1';
       accounts = [
         {
           name: 'sandbox',
-          apiVersion: env.PTS_API_VERSION === 'v1' ? 'v1' : 'v2',
+          apiVersion: v1 ? 'v1' : 'v2',
           baseUrl: sandbox.url,
           userId: credentials.userId,
           safecode: credentials.safecode,
           merchantPrivateKey: credentials.merchantPrivateKeyPem,
           gatewayPublicKey: credentials.gatewayPublicKeyPem,
-          guid: credentials.guid,
-          transactionSecret: credentials.transactionSecret,
+          ...(v1
+            ? {}
+            : { guid: credentials.guid, transactionSecret: credentials.transactionSecret }),
         },
       ];
       if (config.adminKeys) {
@@ -174,6 +176,33 @@ async function migrate(url: string, logger: JsonLogger): Promise<void> {
       .catch(() => undefined);
     await runner.release();
     await dataSource.destroy();
+  }
+}
+
+/**
+ * Where the embedded PostgreSQL keeps its data: `.data/postgres`, unless the service runs as
+ * root below a directory that the `postgres` user (which the server must run as) cannot enter,
+ * e.g. a project under /root. Then a directory of its own under /var/tmp, the same one on every
+ * start for this project.
+ */
+async function embeddedDataDir(dataDir: string, logger: JsonLogger): Promise<string> {
+  const preferred = join(dataDir, 'postgres');
+  if (process.getuid?.() !== 0) return preferred;
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    const mode = (await stat(dir)).mode;
+    if ((mode & 0o001) === 0) {
+      const elsewhere = join(
+        '/var/tmp/pts-embedded-postgres',
+        createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
+      );
+      await mkdir(dirname(elsewhere), { recursive: true, mode: 0o755 });
+      logger.warn(
+        `${dir} is closed to other users, and the embedded PostgreSQL runs as user postgres: keeping its data in ${elsewhere}`,
+        'Service',
+      );
+      return elsewhere;
+    }
+    if (dir === dirname(dir)) return preferred;
   }
 }
 

@@ -131,3 +131,4 @@ export { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
 export type { PtsCallbackVerdict, PtsInboundCallback } from './callbacks/pts-callback-processor.js';
 export { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
 export { ptsRawBodyMiddleware } from './callbacks/pts-raw-body.js';
+export { PTS_MIGRATIONS } from '../../migrations/index.js';

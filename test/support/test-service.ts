@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createPtsApp } from '../../src/app/create-app.js';
+import type { JsonLogger } from '../../src/app/logging/json-logger.js';
 import type { AppSettings } from '../../src/app/app-settings.js';
 import type { DatabaseSettings } from '../../src/app/database/data-source-options.js';
 import { freePort } from '../../src/app/database/embedded-postgres.js';
@@ -26,6 +27,8 @@ export interface TestServiceOptions {
   sandbox?: Partial<PtsSandboxOptions>;
   pts?: Partial<PtsModuleOptions>;
   orders?: Partial<PtsOrdersSettings>;
+  /** Logs of the app (default: none, or Nest's console logger with PTS_TEST_LOG=1). */
+  logger?: JsonLogger;
   /** Reach PostgreSQL another way (e.g. through a fault-injecting proxy). */
   database?: (settings: DatabaseSettings) => Promise<DatabaseSettings>;
 }
@@ -83,8 +86,9 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
           safecode: credentials.safecode,
           merchantPrivateKey: credentials.merchantPrivateKeyPem,
           gatewayPublicKey: credentials.gatewayPublicKeyPem,
-          guid: credentials.guid,
-          transactionSecret: credentials.transactionSecret,
+          ...(options.apiVersion === 'v1'
+            ? {}
+            : { guid: credentials.guid, transactionSecret: credentials.transactionSecret }),
         },
       ],
       callbackBaseUrl: url,
@@ -95,7 +99,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50, ...options.orders },
   };
   const app = await createPtsApp(settings, {
-    logger: process.env.PTS_TEST_LOG ? ['log', 'warn', 'error'] : false,
+    logger: options.logger ?? (process.env.PTS_TEST_LOG ? ['log', 'warn', 'error'] : false),
   });
   await app.listen(port, '127.0.0.1');
   const events: PtsOrderStatusEvent[] = [];

@@ -86,7 +86,11 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
       accounts.push(account(env, `${name.toUpperCase()}_`, name, problems));
     }
     gateway = { accounts: accounts.filter((a): a is PtsAccountOptions => a !== undefined) };
-    if (!callbackBaseUrl && accounts.some((a) => a?.apiVersion === 'v1')) {
+    const v1 = [
+      env.PTS_API_VERSION,
+      ...names.map((n) => env[`PTS_${n.toUpperCase()}_API_VERSION`]),
+    ];
+    if (!callbackBaseUrl && v1.includes('v1')) {
       problems.push(
         'PTS_CALLBACK_BASE_URL is required for v1 accounts (v1 requires callback_url): set the public URL of this service',
       );

@@ -15,7 +15,8 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/-----BEGIN [A-Z ]*KEY-----[\s\S]*?(-----END [A-Z ]*KEY-----|$)/g, '[redacted key]'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi, '$1 [redacted]'],
   [
-    /("?(?:sign|access_token|token|safecode|transaction_secret|hash)"?\s*[:=]\s*"?)[^",&\s}]+/gi,
+    // Also as it stands inside a JSON log line, where the quotes are escaped (\").
+    /((?:\\?")?(?:sign|access_token|token|safecode|transaction_secret|hash)(?:\\?")?\s*[:=]\s*(?:\\?")?)[^"\\,&\s}]+/gi,
     '$1[redacted]',
   ],
   [/(postgres(?:ql)?:\/\/[^:/\s]+:)[^@\s]+@/gi, '$1[redacted]@'],

@@ -1,0 +1,169 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/app/database/embedded-postgres.js';
+import { submitCheckout } from '../support/checkout.js';
+import { eventually } from '../support/test-service.js';
+
+const ENTRY = resolve('dist/src/main.js');
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** The built service in `cwd` with nothing configured but the port (no DATABASE_URL either). */
+function runService(cwd: string, env: Record<string, string>): Run {
+  let out = '';
+  let err = '';
+  const child = spawn(process.execPath, [ENTRY], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function stopService(run: Run): Promise<number | null> {
+  run.child.kill('SIGINT');
+  const timeout = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 20_000));
+  const result = await Promise.race([run.exited, timeout]);
+  if (result === 'timeout') {
+    run.child.kill('SIGKILL');
+    throw new Error('the service did not stop within 20 s of SIGINT');
+  }
+  return result;
+}
+
+describe('npm start on a fresh machine (built entry, empty directory, no configuration)', () => {
+  let dir: string;
+  let port: number;
+  let first: Run | undefined;
+  let second: Run | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(ENTRY)) {
+      throw new Error(`${ENTRY} is missing: run \`npm run build\` first (npm test does it)`);
+    }
+    dir = await mkdtemp(join(tmpdir(), 'pts-start-'));
+    // As root the embedded PostgreSQL runs as user postgres, which must enter this directory.
+    await chmod(dir, 0o755);
+    port = await freePort();
+  });
+
+  afterAll(async () => {
+    for (const run of [first, second]) {
+      if (run && run.child.exitCode === null) run.child.kill('SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts everything, takes a payment through the checkout page, stops cleanly, and keeps data across a restart', async () => {
+    const url = `http://127.0.0.1:${port}`;
+    first = runService(dir, { PORT: String(port) });
+    const run = first;
+    const adminKey = await eventually(
+      () => /admin key\s+(\S+)/.exec(run.stdout())?.[1],
+      60_000,
+      `the banner (stderr: ${run.stderr()})`,
+    );
+    expect(run.stdout()).toContain(`curl -s -X POST ${url}/admin/payments`);
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    const auth = { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' };
+
+    const created = await fetch(`${url}/admin/payments`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ amount: '100.00', currency: 'PHP', channel: 'QRPH' }),
+    });
+    expect(created.status).toBe(201);
+    const order = (await created.json()) as { orderId: string; payUrl: string };
+    await submitCheckout(order.payUrl, 'pay');
+    await eventually(
+      async () => {
+        const res = await fetch(`${url}/admin/orders/${order.orderId}`, { headers: auth });
+        const body = (await res.json()) as { status: string };
+        return body.status === 'success';
+      },
+      10_000,
+      'the order to succeed',
+    );
+
+    // Logs are JSON lines; none of them carries a secret.
+    const credentials = JSON.parse(
+      await readFile(join(dir, '.data/sandbox/credentials.json'), 'utf8'),
+    ) as Record<string, string>;
+    const logLines = run
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(logLines.length).toBeGreaterThan(10);
+    for (const line of logLines) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const logs = logLines.join('\n');
+    const keyLine = (pem: string) => pem.split('\n')[3];
+    for (const secret of [
+      credentials.safecode,
+      credentials.transactionSecret,
+      keyLine(credentials.merchantPrivateKeyPem),
+      keyLine(credentials.gatewayPrivateKeyPem),
+      adminKey,
+    ]) {
+      expect(secret.length).toBeGreaterThan(10);
+      expect(logs).not.toContain(secret);
+    }
+    expect(logs).toContain('"requestId"');
+
+    expect(await stopService(run)).toBe(0);
+    expect(run.stderr()).toBe('');
+
+    second = runService(dir, { PORT: String(port) });
+    const again = second;
+    const sameKey = await eventually(
+      () => /admin key\s+(\S+)/.exec(again.stdout())?.[1],
+      60_000,
+      `the banner after restart (stderr: ${again.stderr()})`,
+    );
+    expect(sameKey).toBe(adminKey);
+    const kept = await fetch(`${url}/admin/orders/${order.orderId}`, { headers: auth });
+    expect(kept.status).toBe(200);
+    expect(((await kept.json()) as { status: string }).status).toBe('success');
+    const sameCredentials = JSON.parse(
+      await readFile(join(dir, '.data/sandbox/credentials.json'), 'utf8'),
+    ) as Record<string, string>;
+    expect(sameCredentials.userId).toBe(credentials.userId);
+    expect(await stopService(again)).toBe(0);
+  }, 150_000);
+
+  it('exits 1 and lists every missing or malformed variable of a production configuration', async () => {
+    const run = runService(dir, {
+      PTS_BASE_URL: 'https://pts.example.com',
+      PTS_SAFECODE: 'too-short',
+      PTS_API_VERSION: 'v2',
+      PORT: 'eighty',
+    });
+    expect(await run.exited).toBe(1);
+    const text = run.stderr();
+    for (const name of [
+      'PORT',
+      'PTS_USER_ID',
+      'PTS_SAFECODE',
+      'PTS_GUID',
+      'PTS_TRANSACTION_SECRET',
+      'PTS_MERCHANT_PRIVATE_KEY',
+      'PTS_GATEWAY_PUBLIC_KEY',
+      'ADMIN_API_KEYS',
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(text).not.toContain('too-short');
+  }, 30_000);
+});
