@@ -3,7 +3,11 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
-import { loadOrCreateSandboxCredentials, PtsSandbox } from '../sandbox/index.js';
+import {
+  loadOrCreateSandboxCredentials,
+  PtsSandbox,
+  sandboxMerchantFromCredentials,
+} from '../sandbox/index.js';
 import type { AdminApiKey } from './admin/admin-auth.guard.js';
 import { loadServiceConfig, type Env } from './config/service-config.js';
 import { createPtsApp } from './create-app.js';
@@ -91,14 +95,9 @@ export async function startPtsService(
       sandbox = await PtsSandbox.start({
         gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
         merchants: [
-          {
-            userId: credentials.userId,
-            safecode: credentials.safecode,
-            guid: credentials.guid,
-            transactionSecret: credentials.transactionSecret,
-            merchantPublicKey: credentials.merchantPublicKeyPem,
+          sandboxMerchantFromCredentials(credentials, {
             withdrawConfirmUrl: `${callbackBaseUrl}/pts/withdraw/confirm`,
-          },
+          }),
         ],
         port: config.sandboxPort,
         stateFile: join(sandboxDir, 'state.json'),

@@ -13,6 +13,7 @@ import {
 import {
   generateSandboxCredentials,
   PtsSandbox,
+  sandboxMerchantFromCredentials,
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
@@ -55,15 +56,7 @@ describe('PtsModule in a host app: status events reach decorated handlers', () =
     credentials = generateSandboxCredentials();
     sandbox = await PtsSandbox.start({
       gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
-      merchants: [
-        {
-          userId: credentials.userId,
-          safecode: credentials.safecode,
-          guid: credentials.guid,
-          transactionSecret: credentials.transactionSecret,
-          merchantPublicKey: credentials.merchantPublicKeyPem,
-        },
-      ],
+      merchants: [sandboxMerchantFromCredentials(credentials)],
       port: 0,
     });
     @Module({

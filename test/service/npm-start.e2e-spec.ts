@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,5 +165,25 @@ describe('npm start on a fresh machine (built entry, empty directory, no configu
       expect(text).toContain(name);
     }
     expect(text).not.toContain('too-short');
+  }, 30_000);
+
+  it('reads its configuration from a .env file in the working directory', async () => {
+    const envDir = await mkdtemp(join(tmpdir(), 'pts-dotenv-'));
+    try {
+      await writeFile(
+        join(envDir, '.env'),
+        'PTS_BASE_URL=https://pts.example.com\nPTS_USER_ID=42\nPTS_SAFECODE=0123456789abcdef\n',
+      );
+      const run = runService(envDir, {});
+      expect(await run.exited).toBe(1);
+      const text = run.stderr();
+      // What .env set is accepted; what it left out is listed.
+      expect(text).not.toContain('PTS_USER_ID');
+      expect(text).not.toContain('PTS_SAFECODE');
+      expect(text).toContain('PTS_MERCHANT_PRIVATE_KEY');
+      expect(text).toContain('ADMIN_API_KEYS');
+    } finally {
+      await rm(envDir, { recursive: true, force: true });
+    }
   }, 30_000);
 });

@@ -11,6 +11,7 @@ import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.
 import {
   generateSandboxCredentials,
   PtsSandbox,
+  sandboxMerchantFromCredentials,
   type PtsSandboxCredentials,
   type PtsSandboxOptions,
 } from '../../src/sandbox/index.js';
@@ -56,14 +57,9 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
   const sandbox = await PtsSandbox.start({
     gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
     merchants: [
-      {
-        userId: credentials.userId,
-        safecode: credentials.safecode,
-        guid: credentials.guid,
-        transactionSecret: credentials.transactionSecret,
-        merchantPublicKey: credentials.merchantPublicKeyPem,
+      sandboxMerchantFromCredentials(credentials, {
         withdrawConfirmUrl: options.withdrawConfirm ? `${url}/pts/withdraw/confirm` : undefined,
-      },
+      }),
     ],
     port: 0,
     withdrawDelayMs: 50,
