@@ -30,6 +30,8 @@ export interface TestServiceOptions {
   orders?: Partial<PtsOrdersSettings>;
   /** Logs of the app (default: none, or Nest's console logger with PTS_TEST_LOG=1). */
   logger?: JsonLogger;
+  /** A second instance of the service on the database and sandbox of this one. */
+  instanceOf?: TestService;
   /** Reach PostgreSQL another way (e.g. through a fault-injecting proxy). */
   database?: (settings: DatabaseSettings) => Promise<DatabaseSettings>;
 }
@@ -50,22 +52,25 @@ export interface TestService {
 }
 
 export async function startTestService(options: TestServiceOptions): Promise<TestService> {
-  const db = await createTestDatabase(options.label);
-  const credentials = generateSandboxCredentials();
+  const shared = options.instanceOf;
+  const db = shared?.db ?? (await createTestDatabase(options.label));
+  const credentials = shared?.credentials ?? generateSandboxCredentials();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const sandbox = await PtsSandbox.start({
-    gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
-    merchants: [
-      sandboxMerchantFromCredentials(credentials, {
-        withdrawConfirmUrl: options.withdrawConfirm ? `${url}/pts/withdraw/confirm` : undefined,
-      }),
-    ],
-    port: 0,
-    withdrawDelayMs: 50,
-    callbackRetry: { attempts: 5, baseDelayMs: 50 },
-    ...options.sandbox,
-  });
+  const sandbox =
+    shared?.sandbox ??
+    (await PtsSandbox.start({
+      gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
+      merchants: [
+        sandboxMerchantFromCredentials(credentials, {
+          withdrawConfirmUrl: options.withdrawConfirm ? `${url}/pts/withdraw/confirm` : undefined,
+        }),
+      ],
+      port: 0,
+      withdrawDelayMs: 50,
+      callbackRetry: { attempts: 5, baseDelayMs: 50 },
+      ...options.sandbox,
+    }));
   const settings: AppSettings = {
     database: options.database ? await options.database(db.settings) : db.settings,
     adminKeys: [
@@ -110,6 +115,7 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     credentials,
     events,
     async close() {
+      if (shared) return app.close();
       await sandbox.stop();
       await app.close();
       await db.drop();
