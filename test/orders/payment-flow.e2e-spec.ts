@@ -50,6 +50,7 @@ describe('payments and withdrawals end to end (admin API, sandbox, real PostgreS
     expect(created.body).toMatchObject({ status: 'waiting', amount: '100.10', kind: 'payment' });
     expect(created.body.transactionId).toMatch(/^P/);
     expect(created.body.payUrl).toContain('/sandbox/checkout/');
+    expect(created.body.callbackUrl).toBe(`${service.url}/pts/callback/payment`);
     const orderId = created.body.orderId as string;
 
     await submitCheckout(created.body.payUrl as string, 'pay');

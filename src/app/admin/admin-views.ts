@@ -22,6 +22,7 @@ export function orderView(order: PtsOrderEntity) {
     payUrl: order.payUrl,
     qrCode: order.qrCode,
     redirectHtml: order.redirectHtml,
+    callbackUrl: order.callbackUrl,
     redirectUrl: order.redirectUrl,
     errorUrl: order.errorUrl,
     remark: order.remark,

@@ -21,6 +21,7 @@ import {
   PtsOrderNotFoundError,
 } from '../errors/pts-order-errors.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
+import { PtsSettings } from '../options/pts-settings.js';
 import { isValidPtsAmount, sameAmount } from './pts-amount.js';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './pts-order-history.entity.js';
@@ -103,6 +104,7 @@ export class PtsPayments {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly client: PtsClient,
     private readonly accounts: PtsAccounts,
+    private readonly ptsSettings: PtsSettings,
     private readonly transitions: PtsOrderTransitions,
     private readonly dispatcher: PtsOutboxDispatcher,
     @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
@@ -240,7 +242,7 @@ export class PtsPayments {
       );
     }
     const orderId = input.orderId ?? generatePtsOrderId();
-    const fingerprint = fingerprintOf(kind, account.name, { ...input, orderId: input.orderId });
+    const fingerprint = fingerprintOf(kind, account.name, input);
 
     const stored = await this.insertCreated(kind, account, orderId, input, fingerprint);
     if (!stored.fresh) return stored.order;
@@ -336,7 +338,7 @@ export class PtsPayments {
           input.amount,
           input.currency,
           input.channel,
-          null,
+          this.ptsSettings.callbackUrl(kind) ?? null,
           payment?.redirectUrl ?? null,
           payment?.errorUrl ?? null,
           input.remark ?? null,
