@@ -25,7 +25,8 @@ interface ClaimedRow {
 }
 
 /**
- * Delivers committed status changes from `pts_outbox` to host handlers, at least once.
+ * Delivers committed status changes from `pts_outbox` to host handlers, at least once, and
+ * for each order in the order they happened (a later event waits while an earlier one fails).
  * Rows are claimed with `FOR UPDATE SKIP LOCKED` and a lease, so several service instances
  * share the work and a crashed instance's rows come back after the lease. A handler that
  * throws gets the event again with exponential backoff; after `maxAttempts` the row is parked
@@ -119,9 +120,14 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicatio
       `WITH claimed AS (
          UPDATE pts_outbox SET attempts = attempts + 1,
                 available_at = now() + make_interval(secs => $1)
-          WHERE id IN (SELECT id FROM pts_outbox
-                        WHERE delivered_at IS NULL AND dead_at IS NULL AND available_at <= now()
-                        ORDER BY id LIMIT 20 FOR UPDATE SKIP LOCKED)
+          WHERE id IN (SELECT o.id FROM pts_outbox o
+                        WHERE o.delivered_at IS NULL AND o.dead_at IS NULL
+                          AND o.available_at <= now()
+                          -- An order's events go out in order: none while an earlier one waits.
+                          AND NOT EXISTS (SELECT 1 FROM pts_outbox e
+                                           WHERE e.order_ref = o.order_ref AND e.id < o.id
+                                             AND e.delivered_at IS NULL AND e.dead_at IS NULL)
+                        ORDER BY o.id LIMIT 20 FOR UPDATE SKIP LOCKED)
           RETURNING id, attempts, payload)
        SELECT id, attempts, payload FROM claimed ORDER BY id`,
       [this.settings.dispatchLeaseMs / 1000],

@@ -7,6 +7,9 @@ import { PtsOrderEntity } from './pts-order.entity.js';
 @Index('ix_pts_outbox_pending', ['availableAt', 'id'], {
   where: 'delivered_at IS NULL AND dead_at IS NULL',
 })
+@Index('ix_pts_outbox_pending_by_order', ['orderRef', 'id'], {
+  where: 'delivered_at IS NULL AND dead_at IS NULL',
+})
 export class PtsOutboxEntity {
   @PrimaryGeneratedColumn('identity', {
     name: 'id',
