@@ -9,6 +9,8 @@ export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   port = 0;
+  /** Extra delay on every chunk, both ways: a slow database. */
+  latencyMs = 0;
 
   constructor(
     private readonly targetHost: string,
@@ -61,7 +63,13 @@ export class TcpProxy {
       };
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);
-      client.pipe(upstream).pipe(client);
+      const forward = (from: Socket, to: Socket) =>
+        from.on('data', (chunk: Buffer) => {
+          if (this.latencyMs === 0) to.write(chunk);
+          else setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
+        });
+      forward(client, upstream);
+      forward(upstream, client);
     });
     this.server = server;
     return new Promise((resolve, reject) => {
