@@ -204,6 +204,23 @@ describe('payments and withdrawals end to end (admin API, sandbox, real PostgreS
     expect(JSON.stringify(badDetails.body.message)).toContain('details.accountNumber');
   });
 
+  it("shows the account's balance and channels at PTS", async () => {
+    const balance = await request(service.url).get('/admin/balance').set(admin());
+    expect(balance.status).toBe(200);
+    expect(balance.body.account).toBe('main');
+    expect(Object.keys(balance.body.balances as object)).toContain('PHP');
+    const channels = await request(service.url).get('/admin/channels').set(admin());
+    expect(channels.status).toBe(200);
+    expect(channels.body.items).toEqual(
+      expect.arrayContaining([expect.objectContaining({ channel: 'QRPH', type: 'payment' })]),
+    );
+    const unknownAccount = await request(service.url)
+      .get('/admin/balance')
+      .set(admin())
+      .query({ account: 'nope' });
+    expect(unknownAccount.status).toBe(400);
+  });
+
   it('answers 404 for an order it does not know', async () => {
     const res = await request(service.url).get('/admin/orders/no-such-order').set(admin());
     expect(res.status).toBe(404);
