@@ -150,6 +150,20 @@ describe('payments and withdrawals end to end (admin API, sandbox, real PostgreS
     expect(other.body.message).toContain('Idempotency-Key');
   });
 
+  it('sends one request to the gateway for concurrent creates with one Idempotency-Key', async () => {
+    const body = { amount: '15.00', currency: 'PHP', channel: 'QRPH' };
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, () => createPayment(body, 'idem-concurrent')),
+    );
+    expect(replies.map((r) => r.status)).toEqual(Array(6).fill(201));
+    const ids = new Set(replies.map((r) => r.body.orderId as string));
+    expect(ids.size).toBe(1);
+    const [orderId] = [...ids];
+    expect(
+      service.sandbox.requests.filter((r) => r.endpoint === 'payment' && r.orderId === orderId),
+    ).toHaveLength(1);
+  });
+
   it('refuses a second order with the same orderId with 409', async () => {
     const first = await createPayment({
       orderId: 'dup-1',

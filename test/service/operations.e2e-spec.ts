@@ -62,6 +62,44 @@ describe('operations: health, metrics and logs during a full v1 flow', () => {
         .set(admin);
       return res.body.status === 'success';
     });
+    const withdrawal = await request(service.url)
+      .post('/admin/withdrawals')
+      .set(admin)
+      .send({
+        amount: '20.00',
+        currency: 'PHP',
+        channel: 'QRPH_INSTAPAY',
+        details: {
+          cardNo: '6222020202020202',
+          cardName: 'Juan Dela Cruz',
+          cardType: 1,
+          bankCode: 'UNO',
+          bankName: 'UNOBank',
+          bankBranch: 'Makati',
+          bankProvince: 'NCR',
+          bankCity: 'Manila',
+          email: 'juan@example.com',
+          phone: '09123456789',
+        },
+      });
+    expect(withdrawal.status, JSON.stringify(withdrawal.body)).toBe(201);
+    expect(withdrawal.body.details).toMatchObject({ cardNo: '…0202' });
+    await eventually(
+      async () => {
+        const res = await request(service.url)
+          .get(`/admin/orders/${withdrawal.body.orderId as string}`)
+          .set(admin);
+        return res.body.status === 'success';
+      },
+      8000,
+      'the v1 withdrawal to succeed',
+    );
+    const badCard = await request(service.url)
+      .post('/admin/withdrawals')
+      .set(admin)
+      .send({ amount: '1', currency: 'PHP', channel: 'QRPH_INSTAPAY', details: { cardNo: '1' } });
+    expect(badCard.status).toBe(400);
+    expect(JSON.stringify(badCard.body.message)).toContain('details.bankName');
     const balance = await request(service.url).get('/admin/balance').set(admin);
     expect(balance.status).toBe(200);
     // A forged callback, so that a rejected outcome is counted too.

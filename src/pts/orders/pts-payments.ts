@@ -320,8 +320,8 @@ export class PtsPayments {
     fingerprint: string,
   ): Promise<{ order: PtsOrderEntity; fresh: boolean }> {
     const payment = kind === 'payment' ? (input as PtsCreatePaymentInput) : undefined;
-    const details =
-      kind === 'payment' ? payment?.details : (input as PtsCreateWithdrawInput).details;
+    const withdraw = kind === 'withdraw' ? (input as PtsCreateWithdrawInput) : undefined;
+    const details = payment?.details ?? withdraw?.details ?? withdraw?.bankCard;
     const inserted = await this.dataSource.transaction(async (manager) => {
       const rows: { id: string }[] = await manager.query(
         `INSERT INTO pts_orders (account, user_id, api_version, kind, order_id, status, amount,
@@ -434,14 +434,13 @@ function stringField(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Payee details are personal data; account numbers are kept only as their last 4 digits. */
+/** Payee details are personal data; account and card numbers keep only their last 4 digits. */
 function redactDetails(details: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(details)) {
+    const number = key === 'accountNumber' || key === 'cardNo';
     out[key] =
-      /account|card/i.test(key) && typeof value === 'string' && value.length > 4
-        ? `…${value.slice(-4)}`
-        : value;
+      number && typeof value === 'string' && value.length > 4 ? `…${value.slice(-4)}` : value;
   }
   return out;
 }
