@@ -10,7 +10,6 @@ import { ptsMessageSpec } from '../protocol/pts-fields.js';
 import { isLosslessNumber, parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
 import { decimalText, statusText, validatePtsMessage } from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
-import { PtsOrderEntity } from '../orders/pts-order.entity.js';
 import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-order-status.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
 import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
@@ -196,11 +195,8 @@ export class PtsCallbackProcessor {
       exchangeRate: decimalText(message.exchange_rate)!,
     };
     const verdict = await this.dataSource.transaction(async (manager) => {
-      const found = await manager
-        .getRepository(PtsOrderEntity)
-        .findOneBy({ account: account.name, orderId, kind });
       // Lock first: concurrent copies of this callback queue here, not deadlock later.
-      const order = found ? await this.transitions.lock(manager, found.id) : null;
+      const order = await this.transitions.lockByOrderId(manager, account.name, orderId, kind);
       const callbackId = await this.store(manager, callback, {
         account: account.name,
         orderId,
@@ -295,10 +291,12 @@ export class PtsCallbackProcessor {
     const orderId = message.order_id as string;
     const amount = decimalText(message.amount)!;
     const result = await this.dataSource.transaction(async (manager) => {
-      const found = await manager
-        .getRepository(PtsOrderEntity)
-        .findOneBy({ account: account.name, orderId, kind: 'withdraw' });
-      const order = found ? await this.transitions.lock(manager, found.id) : null;
+      const order = await this.transitions.lockByOrderId(
+        manager,
+        account.name,
+        orderId,
+        'withdraw',
+      );
       let outcome: PtsCallbackOutcome;
       let reason: string;
       if (!order) {

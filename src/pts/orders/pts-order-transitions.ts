@@ -92,6 +92,17 @@ export class PtsOrderTransitions {
     return order;
   }
 
+  /** Finds an order by our id and locks it; null when there is none. */
+  async lockByOrderId(
+    manager: EntityManager,
+    account: string,
+    orderId: string,
+    kind: PtsOrderEntity['kind'],
+  ): Promise<PtsOrderEntity | null> {
+    const found = await manager.getRepository(PtsOrderEntity).findOneBy({ account, orderId, kind });
+    return found ? this.lock(manager, found.id) : null;
+  }
+
   async apply(
     manager: EntityManager,
     orderRef: string,
