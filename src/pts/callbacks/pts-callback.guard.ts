@@ -16,10 +16,7 @@ export const PTS_CALLBACK_KIND = 'pts:callback-kind';
 /** Which kind of PTS message a route receives. */
 export const PtsCallbackRoute = (kind: PtsCallbackKind) => SetMetadata(PTS_CALLBACK_KIND, kind);
 
-export type PtsCallbackRequest = Request & {
-  ptsCallback?: PtsInboundCallback;
-  ptsVerdict?: unknown;
-};
+export type PtsCallbackRequest = Request & { ptsCallback?: PtsInboundCallback };
 
 /** Raised when the request cannot even be read as a callback; the filter answers FAILED. */
 export class PtsCallbackRefused extends Error {

@@ -2,7 +2,6 @@ import type { PtsCipher } from './pts-cipher.js';
 import type { PtsMessageSpec } from './pts-fields.js';
 import {
   isLosslessNumber,
-  isPtsJsonObject,
   parsePtsJsonObject,
   stringifyPtsJson,
   type PtsJsonObject,
@@ -139,5 +138,3 @@ function preview(text: string): string {
   const cut = text.slice(0, 80).replace(/("(?:sign|access_token|token)"\s*:\s*")[^"]*/g, '$1…');
   return JSON.stringify(cut + (text.length > 80 ? '…' : ''));
 }
-
-export { isPtsJsonObject };
