@@ -2,13 +2,8 @@ import { createVerify, generateKeyPairSync } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
-import {
-  callbackFields,
-  CONFIRM_SIGNED_FIELDS,
-  signedCallbackBody,
-  testSign,
-  testSignString,
-} from '../support/pts-test-callbacks.js';
+import { handRsaSign, handSignString, SIGNED_FIELDS } from '../support/hand-made-pts.js';
+import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { submitCheckout } from '../support/checkout.js';
 import {
@@ -127,14 +122,14 @@ describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () =
   it('verifies amounts sent as numbers with trailing zeros, and PHP float signing', async () => {
     const raw = await newOrder('40000');
     const fields = callbackFields(service.credentials.userId, raw, '2000');
-    const signString = testSignString(
+    const signString = handSignString(
       { ...fields, submit_amount: '40000.0000000000', accept_amount: '40000.0000000000' },
       Object.keys(fields).filter((k) => k !== 'sign'),
       keys.safecode,
     );
     const json = JSON.stringify({
       ...fields,
-      sign: testSign(signString, keys.gatewayPrivateKeyPem),
+      sign: handRsaSign(keys.gatewayPrivateKeyPem, signString),
     })
       .replace(/"submit_amount":"40000"/, '"submit_amount":40000.0000000000')
       .replace(/"accept_amount":"40000"/, '"accept_amount":40000.0000000000');
@@ -147,9 +142,9 @@ describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () =
 
     const php = await newOrder('40000');
     const phpFields = callbackFields(service.credentials.userId, php, '2000');
-    const phpSign = testSign(
-      testSignString(phpFields, Object.keys(phpFields), keys.safecode),
+    const phpSign = handRsaSign(
       keys.gatewayPrivateKeyPem,
+      handSignString(phpFields, Object.keys(phpFields), keys.safecode),
     );
     const phpJson = JSON.stringify({ ...phpFields, sign: phpSign })
       .replace(/"submit_amount":"40000"/, '"submit_amount":40000.0000000000')
@@ -306,9 +301,9 @@ describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () =
         amount,
         timestamp: Math.floor(Date.now() / 1000),
       };
-      const sign = testSign(
-        testSignString(fields, CONFIRM_SIGNED_FIELDS, keys.safecode),
+      const sign = handRsaSign(
         privateKey,
+        handSignString(fields, SIGNED_FIELDS.gateway.withdrawConfirm, keys.safecode),
       );
       return JSON.stringify({ ...fields, sign });
     }
@@ -319,7 +314,11 @@ describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () =
       confirm: string;
       sign: string;
     }) {
-      const text = testSignString(reply, ['confirm', 'order_id', 'user_id'], keys.safecode);
+      const text = handSignString(
+        reply,
+        SIGNED_FIELDS.gateway.withdrawConfirmAnswer,
+        keys.safecode,
+      );
       return createVerify('sha256')
         .update(text)
         .verify(service.credentials.merchantPublicKeyPem, reply.sign, 'base64');

@@ -10,23 +10,11 @@ import {
   SIGNED_FIELDS,
   verifiesWithGatewayKey,
   type HandMerchant,
-} from './support/hand-made-pts.js';
+} from '../support/hand-made-pts.js';
 import { createPaymentV1, createPaymentV2, pressCheckoutButton } from './support/merchant-calls.js';
 import { handMerchant, testCredentials } from './support/sandbox-fixture.js';
 
-const CALLBACK_FIELDS = [
-  'user_id',
-  'order_id',
-  'transaction_id',
-  'channel',
-  'submit_currency',
-  'submit_amount',
-  'accept_currency',
-  'accept_amount',
-  'exchange_rate',
-  'status',
-  'timestamp',
-];
+const CALLBACK_FIELDS = SIGNED_FIELDS.gateway.status;
 
 describe('sandbox checkout page and payment callbacks', () => {
   let credentials: PtsSandboxCredentials;

@@ -18,7 +18,7 @@ import {
   V1_PATHS,
   v2Url,
   type HandMerchant,
-} from './support/hand-made-pts.js';
+} from '../support/hand-made-pts.js';
 import { createPaymentV2, createWithdrawalV2 } from './support/merchant-calls.js';
 import { handMerchant, testCredentials } from './support/sandbox-fixture.js';
 

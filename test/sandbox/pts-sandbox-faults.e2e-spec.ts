@@ -16,7 +16,7 @@ import {
   v2Url,
   verifiesWithGatewayKey,
   type HandMerchant,
-} from './support/hand-made-pts.js';
+} from '../support/hand-made-pts.js';
 import { createPaymentV2 } from './support/merchant-calls.js';
 import { handMerchant, newOrderId, testCredentials } from './support/sandbox-fixture.js';
 

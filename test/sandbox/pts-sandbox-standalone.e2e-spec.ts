@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PtsSandboxCredentials } from '../../src/sandbox/index.js';
-import { send } from './support/hand-made-pts.js';
+import { send } from '../support/hand-made-pts.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');

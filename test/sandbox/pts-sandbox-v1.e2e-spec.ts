@@ -16,7 +16,7 @@ import {
   type HandMerchant,
   type HandSealOptions,
   type V1Endpoint,
-} from './support/hand-made-pts.js';
+} from '../support/hand-made-pts.js';
 import { handMerchant, newOrderId, testCredentials } from './support/sandbox-fixture.js';
 
 const ENDPOINTS: V1Endpoint[] = ['payment', 'paymentQuery', 'withdraw', 'withdrawQuery', 'balance'];

@@ -21,7 +21,7 @@ import {
   type HandMerchant,
   type HandSealOptions,
   type V2Endpoint,
-} from './support/hand-made-pts.js';
+} from '../support/hand-made-pts.js';
 import { handMerchant, newOrderId, testCredentials } from './support/sandbox-fixture.js';
 
 const ENDPOINTS: V2Endpoint[] = [

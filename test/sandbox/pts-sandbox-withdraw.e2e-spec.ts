@@ -17,7 +17,7 @@ import {
   SIGNED_FIELDS,
   verifiesWithGatewayKey,
   type HandMerchant,
-} from './support/hand-made-pts.js';
+} from '../support/hand-made-pts.js';
 import { createWithdrawalV2 } from './support/merchant-calls.js';
 import { handMerchant, testCredentials } from './support/sandbox-fixture.js';
 

@@ -1,53 +1,23 @@
-import { createSign } from 'node:crypto';
+import { handRsaSign, handSignString, SIGNED_FIELDS } from './hand-made-pts.js';
 
 /**
- * Builds callbacks the way the gateway does, straight from the spec (B 4.2, 4.5, A3) with
- * `node:crypto`, independent of our signer: the "Sign yes" fields sorted by byte order,
- * `key=value` joined by `&`, then `&` + safecode, SHA256withRSA with the gateway key.
+ * Callbacks built the way the gateway builds them, straight from the spec with `node:crypto`
+ * (see hand-made-pts.ts), independent of our signer.
  */
-export const CALLBACK_SIGNED_FIELDS = [
-  'user_id',
-  'order_id',
-  'transaction_id',
-  'channel',
-  'submit_currency',
-  'submit_amount',
-  'accept_currency',
-  'accept_amount',
-  'exchange_rate',
-  'status',
-  'timestamp',
-];
-
-export const CONFIRM_SIGNED_FIELDS = ['user_id', 'order_id', 'amount', 'timestamp'];
-
 export interface TestCallbackKeys {
   gatewayPrivateKeyPem: string;
   safecode: string;
 }
 
-export function testSignString(
-  fields: Record<string, string | number>,
-  signed: readonly string[],
-  safecode: string,
-): string {
-  const keys = [...signed].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  return [...keys.map((k) => `${k}=${fields[k] ?? ''}`), safecode].join('&');
-}
-
-export function testSign(text: string, privateKeyPem: string): string {
-  return createSign('sha256').update(text, 'utf8').sign(privateKeyPem, 'base64');
-}
-
-/** A signed callback body as JSON text; `overrides` are applied after signing when `tamper`. */
+/** A signed callback body as JSON text; `tamper` overrides fields after signing. */
 export function signedCallbackBody(
   keys: TestCallbackKeys,
   fields: Record<string, string | number>,
   options: { signed?: readonly string[]; tamper?: Record<string, string | number> } = {},
 ): string {
-  const sign = testSign(
-    testSignString(fields, options.signed ?? CALLBACK_SIGNED_FIELDS, keys.safecode),
+  const sign = handRsaSign(
     keys.gatewayPrivateKeyPem,
+    handSignString(fields, options.signed ?? SIGNED_FIELDS.gateway.status, keys.safecode),
   );
   return JSON.stringify({ ...fields, ...(options.tamper ?? {}), sign });
 }

@@ -7,7 +7,7 @@ import {
   V1_PATHS,
   v2Url,
   type HandMerchant,
-} from './hand-made-pts.js';
+} from '../../support/hand-made-pts.js';
 import { newOrderId } from './sandbox-fixture.js';
 
 /** A v2 payment made by hand; returns the order id and the answer's data. */

@@ -2,7 +2,7 @@ import {
   generateSandboxCredentials,
   type PtsSandboxCredentials,
 } from '../../../src/sandbox/index.js';
-import type { HandMerchant } from './hand-made-pts.js';
+import type { HandMerchant } from '../../support/hand-made-pts.js';
 
 let cached: PtsSandboxCredentials | undefined;
 
