@@ -1,5 +1,8 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { PTS_ORDER_ID_PATTERN } from '../../pts/orders/pts-order-id.js';
+import { PTS_AMOUNT_PATTERN } from '../../pts/protocol/pts-amount.js';
 import {
   IsIn,
   IsInt,
@@ -24,22 +27,29 @@ import {
   type PtsOrderStatus,
 } from '../../pts/orders/pts-order-status.js';
 
-const AMOUNT = /^(?:0|[1-9]\d*)(?:\.\d{1,6})?$/;
 const POSITIVE = /[1-9]/;
-const ORDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ORDER_ID_MESSAGE = 'orderId must be 1 to 64 letters, digits, "_" or "-"';
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** A7: a decimal string (never a JSON number), positive, at most 6 decimal places. */
+const IsPtsAmount = () =>
+  applyDecorators(
+    IsString({ message: 'amount must be a decimal string such as "100.10", not a number' }),
+    Matches(PTS_AMOUNT_PATTERN, {
+      message: 'amount must be a decimal string with at most 6 decimal places',
+    }),
+    Matches(POSITIVE, { message: 'amount must be greater than zero' }),
+  );
 
 /** Body of `POST /admin/payments` (interface.md section 2). */
 export class CreatePaymentDto {
   @ApiPropertyOptional({ description: 'Our order id; generated when absent', example: 'ORD-1001' })
   @IsOptional()
-  @Matches(ORDER_ID, { message: 'orderId must be 1 to 64 letters, digits, "_" or "-"' })
+  @Matches(PTS_ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
   @ApiProperty({ description: 'Decimal string, positive, at most 6 places', example: '100.10' })
-  @IsString({ message: 'amount must be a decimal string such as "100.10", not a number' })
-  @Matches(AMOUNT, { message: 'amount must be a decimal string with at most 6 decimal places' })
-  @Matches(POSITIVE, { message: 'amount must be greater than zero' })
+  @IsPtsAmount()
   amount!: string;
 
   @ApiProperty({ example: 'PHP' })
@@ -107,13 +117,11 @@ export class CreatePaymentDto {
 export class CreateWithdrawalDto {
   @ApiPropertyOptional({ example: 'WD-1001' })
   @IsOptional()
-  @Matches(ORDER_ID, { message: 'orderId must be 1 to 64 letters, digits, "_" or "-"' })
+  @Matches(PTS_ORDER_ID_PATTERN, { message: ORDER_ID_MESSAGE })
   orderId?: string;
 
   @ApiProperty({ example: '250.00' })
-  @IsString({ message: 'amount must be a decimal string such as "100.10", not a number' })
-  @Matches(AMOUNT, { message: 'amount must be a decimal string with at most 6 decimal places' })
-  @Matches(POSITIVE, { message: 'amount must be greater than zero' })
+  @IsPtsAmount()
   amount!: string;
 
   @ApiProperty({ example: 'PHP' })

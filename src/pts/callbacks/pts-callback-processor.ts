@@ -14,7 +14,7 @@ import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-o
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
 import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
-import { sameAmount } from '../orders/pts-amount.js';
+import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';
 import type { PtsRawBody } from './pts-raw-body.js';
 

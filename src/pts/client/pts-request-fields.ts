@@ -1,6 +1,7 @@
 import { PtsInvalidRequestError } from '../errors/pts-error.js';
 import type { PtsAccount } from '../options/pts-accounts.js';
 import type { PtsSettings } from '../options/pts-settings.js';
+import { isValidPtsAmount } from '../protocol/pts-amount.js';
 import type {
   PtsBalanceRequest,
   PtsPaymentRequest,
@@ -15,7 +16,6 @@ import type {
 type Fields = Record<string, unknown>;
 
 /** A7 and B 4.1: a positive decimal with at most 6 places, sent exactly as given. */
-const AMOUNT_RE = /^(0|[1-9]\d*)(\.\d{1,6})?$/;
 /** B 8.18 leaves the format open; visible ASCII keeps it safe in URLs, logs and sign strings. */
 const ORDER_ID_RE = /^[\x21-\x7e]{1,64}$/;
 
@@ -35,7 +35,7 @@ export function checkOrderId(orderId: unknown): string {
 }
 
 export function checkAmount(amount: unknown): string {
-  if (typeof amount !== 'string' || !AMOUNT_RE.test(amount) || /^0(\.0*)?$/.test(amount)) {
+  if (typeof amount !== 'string' || !isValidPtsAmount(amount)) {
     throw new PtsInvalidRequestError(
       'invalid_amount',
       `PTS: \`amount\` must be a positive decimal string with at most 6 decimal places (e.g. "100.10"), got ${typeof amount === 'string' ? JSON.stringify(amount.slice(0, 32)) : typeof amount}`,

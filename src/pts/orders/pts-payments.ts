@@ -22,7 +22,8 @@ import {
 } from '../errors/pts-order-errors.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
-import { isValidPtsAmount, sameAmount } from './pts-amount.js';
+import { checkAmount } from '../client/pts-request-fields.js';
+import { sameAmount } from '../protocol/pts-amount.js';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './pts-order-history.entity.js';
 import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
@@ -227,13 +228,8 @@ export class PtsPayments {
     input: PtsCreatePaymentInput | PtsCreateWithdrawInput,
   ): Promise<PtsOrderEntity> {
     const account = this.accounts.get(input.account);
-    if (!isValidPtsAmount(input.amount)) {
-      throw new PtsInvalidRequestError(
-        'invalid_amount',
-        `amount "${input.amount}" must be a positive decimal string with at most 6 decimal places, e.g. "100.10"`,
-        'amount',
-      );
-    }
+    // Checked before the row is stored; the client checks again, with the same rule.
+    checkAmount(input.amount);
     if (input.orderId !== undefined && !PTS_ORDER_ID_PATTERN.test(input.orderId)) {
       throw new PtsInvalidRequestError(
         'invalid_order_id',

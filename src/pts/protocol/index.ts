@@ -8,3 +8,4 @@ export * from './pts-signer.js';
 export * from './pts-cipher.js';
 export * from './pts-transaction-signature.js';
 export * from './pts-envelope.js';
+export * from './pts-amount.js';

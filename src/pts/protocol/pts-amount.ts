@@ -1,6 +1,6 @@
 import { Decimal } from 'decimal.js';
 
-/** A7: what we send, a positive decimal string with at most 6 places, no sign, no exponent. */
+/** A7: what we send (client, order layer and admin DTOs share this one rule), a positive decimal string with at most 6 places, no sign, no exponent. */
 export const PTS_AMOUNT_PATTERN = /^(?:0|[1-9]\d*)(?:\.\d{1,6})?$/;
 
 export function isValidPtsAmount(amount: string): boolean {
