@@ -7,8 +7,8 @@ import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { ptsMessageSpec } from '../protocol/pts-fields.js';
-import { isLosslessNumber, parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, statusText, validatePtsMessage } from '../protocol/pts-message.js';
+import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
+import { decimalText, idText, statusText, validatePtsMessage } from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-order-status.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
@@ -461,13 +461,6 @@ export class PtsCallbackProcessor {
     );
     return rows[0].id;
   }
-}
-
-/** `user_id` as text: a string, or a JSON integer as some v1 examples send it (B 8.17). */
-function idText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (isLosslessNumber(value) && /^\d+$/.test(value.value)) return value.value;
-  return undefined;
 }
 
 /** PostgreSQL text cannot hold NUL or invalid UTF-8; such bytes are replaced, visibly. */

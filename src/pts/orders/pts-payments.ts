@@ -24,6 +24,7 @@ import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import { checkAmount } from '../client/pts-request-fields.js';
 import { sameAmount } from '../protocol/pts-amount.js';
+import { idText } from '../protocol/pts-message.js';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './pts-order-history.entity.js';
 import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
@@ -148,7 +149,7 @@ export class PtsPayments {
     const to = PTS_STATUS_BY_TRANSACTION_STATUS[result.status];
     const account = this.accounts.get(order.account);
     const mismatch = describeMismatch(order, account, {
-      userId: stringField(result.raw.user_id),
+      userId: idText(result.raw.user_id),
       submitAmount: result.submitAmount,
       submitCurrency: result.submitCurrency,
     });
@@ -422,12 +423,6 @@ export function describeMismatch(
     );
   }
   return problems.length ? problems.join('; ') : undefined;
-}
-
-function stringField(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (value && typeof value === 'object' && 'value' in value) return String(value.value);
-  return undefined;
 }
 
 /** Payee details are personal data; account and card numbers keep only their last 4 digits. */

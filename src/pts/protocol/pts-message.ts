@@ -20,6 +20,13 @@ export function decimalText(value: unknown): string | undefined {
   return undefined;
 }
 
+/** `user_id` as text: a string, or a JSON integer as some v1 examples send it (B 8.17). */
+export function idText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (isLosslessNumber(value) && /^\d+$/.test(value.value)) return value.value;
+  return undefined;
+}
+
 /** A status (B 5.1) as its 4-character string: `"1000"`, or `0` -> `"0000"` (B 8.9). */
 export function statusText(value: unknown): string | undefined {
   const text = isLosslessNumber(value) ? value.value : value;
