@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
 import {
@@ -12,7 +12,7 @@ import type { AdminApiKey } from './admin/admin-auth.guard.js';
 import { loadServiceConfig, type Env } from './config/service-config.js';
 import { createPtsApp } from './create-app.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
-import { freePort, startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { embeddedDataDir, freePort, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { JsonLogger } from './logging/json-logger.js';
 
 export interface RunningService {
@@ -64,12 +64,19 @@ export async function startPtsService(
     await mkdir(config.dataDir, { recursive: true, mode: 0o755 });
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const dataDir = await embeddedDataDir(config.dataDir, logger);
+      const { dataDir, relocated } = await embeddedDataDir(join(config.dataDir, 'postgres'));
+      if (relocated) {
+        logger.warn(
+          `${config.dataDir} is closed to user postgres, which the embedded PostgreSQL runs as (we run as root): keeping its data in ${dataDir}`,
+          'Service',
+        );
+      }
       logger.log(`starting the embedded PostgreSQL in ${dataDir}`, 'Service');
       const embedded = await startEmbeddedPostgres({
         dataDir,
         persistent: true,
         onLog: (line) => logger.debug(line, 'Postgres'),
+        onNotice: (line) => logger.warn(line, 'Service'),
       });
       stops.push(() => embedded.stop());
       databaseUrl = embedded.url;
@@ -175,33 +182,6 @@ async function migrate(url: string, logger: JsonLogger): Promise<void> {
       .catch(() => undefined);
     await runner.release();
     await dataSource.destroy();
-  }
-}
-
-/**
- * Where the embedded PostgreSQL keeps its data: `.data/postgres`, unless the service runs as
- * root below a directory that the `postgres` user (which the server must run as) cannot enter,
- * e.g. a project under /root. Then a directory of its own under /var/tmp, the same one on every
- * start for this project.
- */
-async function embeddedDataDir(dataDir: string, logger: JsonLogger): Promise<string> {
-  const preferred = join(dataDir, 'postgres');
-  if (process.getuid?.() !== 0) return preferred;
-  for (let dir = dataDir; ; dir = dirname(dir)) {
-    const mode = (await stat(dir)).mode;
-    if ((mode & 0o001) === 0) {
-      const elsewhere = join(
-        '/var/tmp/pts-embedded-postgres',
-        createHash('sha256').update(dataDir).digest('hex').slice(0, 16),
-      );
-      await mkdir(dirname(elsewhere), { recursive: true, mode: 0o755 });
-      logger.warn(
-        `${dir} is closed to other users, and the embedded PostgreSQL runs as user postgres: keeping its data in ${elsewhere}`,
-        'Service',
-      );
-      return elsewhere;
-    }
-    if (dir === dirname(dir)) return preferred;
   }
 }
 

@@ -1,47 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/app/database/embedded-postgres.js';
 import { submitCheckout } from '../support/checkout.js';
 import { eventually } from '../support/test-service.js';
-
-const ENTRY = resolve('dist/src/main.js');
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** The built service in `cwd` with nothing configured but the port (no DATABASE_URL either). */
-function runService(cwd: string, env: Record<string, string>): Run {
-  let out = '';
-  let err = '';
-  const child = spawn(process.execPath, [ENTRY], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function stopService(run: Run): Promise<number | null> {
-  run.child.kill('SIGINT');
-  const timeout = new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 20_000));
-  const result = await Promise.race([run.exited, timeout]);
-  if (result === 'timeout') {
-    run.child.kill('SIGKILL');
-    throw new Error('the service did not stop within 20 s of SIGINT');
-  }
-  return result;
-}
+import {
+  runService,
+  SERVICE_ENTRY as ENTRY,
+  stopService,
+  type ServiceRun as Run,
+} from '../support/service-process.js';
 
 describe('npm start on a fresh machine (built entry, empty directory, no configuration)', () => {
   let dir: string;
