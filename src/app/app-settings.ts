@@ -19,4 +19,6 @@ export interface AppSettings {
   rateLimits?: Partial<RateLimits>;
   /** Who may read `/metrics` and `/docs`; `key` when absent. */
   opsAccess?: OpsAccess;
+  /** Express's `trust proxy` (hops or addresses); the peer address counts when absent. */
+  trustProxy?: number | string;
 }

@@ -32,6 +32,7 @@ export async function createPtsApp(
   });
   if (options.logger instanceof JsonLogger) app.use(requestLogging(options.logger));
   app.disable('x-powered-by');
+  if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
   app.use(securityHeaders());
   app.use(opsAccessMiddleware(settings.opsAccess ?? { mode: 'key' }, settings.adminKeys));
   app.use(

@@ -142,6 +142,7 @@ export async function startPtsService(
         adminKeys,
         rateLimits: config.hardening.rateLimits,
         opsAccess: config.hardening.opsAccess,
+        trustProxy: config.hardening.trustProxy,
       },
       { logger },
     );

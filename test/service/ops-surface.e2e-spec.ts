@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, get as httpGet, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,5 +173,51 @@ describe('/health and the gateway', () => {
     }
     expect(new Set(answers.map((r) => r.body.info.gateway.checkedAt as string)).size).toBe(1);
     expect(probes).toBe(1);
+  });
+});
+
+describe('the admin rate limit', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    service = await startTestService({
+      label: 'adminlimit',
+      rateLimits: { admin: { limit: 5, windowMs: 60_000 } },
+    });
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  function getFrom(localAddress: string, path: string, key = VIEWER_KEY) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpGet(
+        `${service.url}${path}`,
+        { localAddress, headers: { Authorization: `Bearer ${key}` } },
+        (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+    });
+  }
+
+  it('answers 429 JSON past the limit, wrong keys counted too, per address', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await getFrom('127.0.0.1', '/admin/orders')).status);
+    statuses.push((await getFrom('127.0.0.1', '/admin/orders', 'wrong-key-0123456789')).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 401]);
+    const limited = await getFrom('127.0.0.1', '/admin/orders');
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toMatchObject({
+      statusCode: 429,
+      message: expect.stringContaining('too many requests'),
+    });
+    expect((await getFrom('127.0.0.2', '/admin/orders')).status).toBe(200);
+    // Operations are not limited: a balancer may probe /health as often as it likes.
+    expect((await getFrom('127.0.0.1', '/health')).status).toBe(200);
   });
 });

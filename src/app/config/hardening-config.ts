@@ -12,11 +12,18 @@ export interface HardeningConfig {
   databaseTimeouts: DatabaseTimeouts;
   rateLimits: RateLimits;
   opsAccess: OpsAccess;
+  /**
+   * Express's `trust proxy`: which proxies' `X-Forwarded-For` names the client, so that the
+   * allow-list and the rate limits see the gateway's address rather than the balancer's.
+   * Undefined: trust none (the peer address counts).
+   */
+  trustProxy?: number | string;
 }
 
 /**
- * `DB_*_TIMEOUT_MS`, `CALLBACK_RATE_LIMIT` / `ADMIN_RATE_LIMIT` (requests per minute and
- * address, 0 = off), `OPS_PORT` / `OPS_HOST` / `OPS_ACCESS`. Problems are added to `problems`.
+ * `DB_*_TIMEOUT_MS` / `DB_POOL_WAIT_MS`, `CALLBACK_RATE_LIMIT` / `ADMIN_RATE_LIMIT` (requests
+ * per minute and address, 0 = off), `OPS_PORT` / `OPS_HOST` / `OPS_ACCESS`, `TRUST_PROXY`.
+ * Problems are added to `problems`.
  */
 export function loadHardeningConfig(
   env: Env,
@@ -82,5 +89,25 @@ export function loadHardeningConfig(
     }
     opsAccess = { mode: mode === 'open' ? 'open' : 'key' };
   }
-  return { databaseTimeouts, rateLimits, opsAccess };
+  let trustProxy: number | string | undefined;
+  const trust = env.TRUST_PROXY?.trim();
+  if (trust) {
+    if (/^\d{1,2}$/.test(trust)) trustProxy = Number(trust);
+    else if (
+      trust
+        .split(',')
+        .map((t) => t.trim())
+        .every(
+          (t) =>
+            ['loopback', 'linklocal', 'uniquelocal'].includes(t) || isIP(t.split('/')[0]) !== 0,
+        )
+    ) {
+      trustProxy = trust;
+    } else {
+      problems.push(
+        `TRUST_PROXY must be a number of proxy hops (e.g. 1) or comma-separated addresses / CIDRs / loopback, got "${trust}"`,
+      );
+    }
+  }
+  return { databaseTimeouts, rateLimits, opsAccess, trustProxy };
 }
