@@ -1,11 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { createHash } from 'node:crypto';
 import { PtsError, PtsInvalidRequestError } from '../errors/pts-error.js';
 import { PtsCallbackNotFoundError } from '../errors/pts-order-errors.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
+import { PtsSettings } from '../options/pts-settings.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { ptsMessageSpec } from '../protocol/pts-fields.js';
 import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
@@ -17,8 +18,7 @@ import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';
-import { PtsSettings } from '../options/pts-settings.js';
-import { unstorableCallbackReason, storableFreeText } from './pts-callback-storable.js';
+import { storableFreeText, unstorableCallbackReason } from './pts-callback-storable.js';
 import { PtsIpAllowList } from './pts-ip-allow-list.js';
 import type { PtsRawBody } from './pts-raw-body.js';
 
