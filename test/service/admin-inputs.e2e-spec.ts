@@ -86,6 +86,7 @@ describe('admin input: every bad value answers 400 with a message', () => {
     ['an amount as a number', JSON.stringify({ ...payment, amount: 10 })],
     ['a JSON string as the body', '"amount"'],
     ['a body that is not JSON', '{"amount":'],
+    ['a __proto__ key', '{"__proto__":{"amount":"1"},"currency":"PHP","channel":"QRPH"}'],
   ])('POST /admin/payments with %s', async (_what, body) => {
     const res = await request(service.url)
       .post('/admin/payments')
@@ -152,12 +153,23 @@ describe('admin input: every bad value answers 400 with a message', () => {
         'a'.repeat(300),
       ),
     );
-    const filterKeys = ['kind', 'status', 'from', 'to', 'limit', 'cursor', 'account', 'outcome'];
+    const filterKeys = [
+      'kind',
+      'status',
+      'from',
+      'to',
+      'limit',
+      'cursor',
+      'account',
+      'outcome',
+      'mode',
+      'currency',
+    ];
 
     it('over query strings of the list routes', async () => {
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('/admin/orders', '/admin/callbacks'),
+          fc.constantFrom('/admin/orders', '/admin/callbacks', '/admin/balance', '/admin/channels'),
           fc.dictionary(fc.constantFrom(...filterKeys), text, { maxKeys: 4 }),
           async (path, query) => {
             const qs = Object.entries(query)
