@@ -201,7 +201,7 @@ describe('loadServiceConfig', () => {
           connectMs: 2000,
           poolWaitMs: 2000,
           statementMs: 3000,
-          idleInTransactionMs: 10000,
+          idleInTransactionMs: 60000,
         },
         rateLimits: {
           callbacks: { limit: 600, windowMs: 60000 },

@@ -27,7 +27,9 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
   connectMs: 2000,
   poolWaitMs: 2000,
   statementMs: 3000,
-  idleInTransactionMs: 10_000,
+  // Above the longest gateway round trip made inside a transaction: the v1 token refresh
+  // holds its advisory lock across two requests of `timeoutMs` (10 s by default) each.
+  idleInTransactionMs: 60_000,
 };
 
 /** How much longer than `statement_timeout` the client waits for an answer that never comes. */
