@@ -1,7 +1,7 @@
 import type { DynamicModule, ExecutionContext } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { PtsCallbacksController } from '../../pts/callbacks/pts-callbacks.controller.js';
 import { AdminController } from '../admin/admin.controller.js';
+import { OpsController } from '../ops/ops.controller.js';
 
 /** At most `limit` requests per address in any `windowMs`; a limit of 0 switches it off. */
 export interface RateLimit {
@@ -29,23 +29,24 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
  * limit (docs/hardening.md).
  */
 export function rateLimitModule(limits: RateLimits): DynamicModule {
-  const only =
-    (controller: object, limit: RateLimit) =>
-    (context: ExecutionContext): boolean =>
-      limit.limit <= 0 || context.getClass() !== controller;
+  // The service has three controllers: the admin API, operations (never limited), and the
+  // module's callback routes, which are whatever is neither.
+  const isAdmin = (context: ExecutionContext) => context.getClass() === AdminController;
+  const isCallback = (context: ExecutionContext) =>
+    !isAdmin(context) && context.getClass() !== OpsController;
   return ThrottlerModule.forRoot({
     throttlers: [
       {
         name: 'callbacks',
         limit: Math.max(limits.callbacks.limit, 1),
         ttl: limits.callbacks.windowMs,
-        skipIf: only(PtsCallbacksController, limits.callbacks),
+        skipIf: (context) => limits.callbacks.limit <= 0 || !isCallback(context),
       },
       {
         name: 'admin',
         limit: Math.max(limits.admin.limit, 1),
         ttl: limits.admin.windowMs,
-        skipIf: only(AdminController, limits.admin),
+        skipIf: (context) => limits.admin.limit <= 0 || !isAdmin(context),
       },
     ],
     generateKey: (_context, tracker, name) => `${name}:${tracker}`,
