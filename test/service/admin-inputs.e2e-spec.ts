@@ -97,6 +97,23 @@ describe('admin input: every bad value answers 400 with a message', () => {
     expect(res.body.message).toBeTruthy();
   });
 
+  it('answers a body over the limit 413 and an unknown charset 415, as JSON', async () => {
+    const big = await request(service.url)
+      .post('/admin/payments')
+      .set(admin)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...payment, remark: 'x'.repeat(200 * 1024) }));
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    const unknown = await request(service.url)
+      .post('/admin/payments')
+      .set(admin)
+      .set('Content-Type', 'application/json; charset=x-klingon')
+      .send(JSON.stringify(payment));
+    expect(unknown.status).toBe(415);
+    expect(unknown.body).toMatchObject({ statusCode: 415, message: 'send JSON as UTF-8' });
+  });
+
   it('refuses an Idempotency-Key over 255 characters, and takes one of 255', async () => {
     const long = await request(service.url)
       .post('/admin/payments')

@@ -20,7 +20,11 @@ export function strictJsonBody(limit: string) {
         return refuse(
           res,
           status,
-          status === 413 ? `body larger than ${limit}` : 'unreadable body',
+          status === 413
+            ? `body larger than ${limit}`
+            : status === 415
+              ? 'send JSON as UTF-8'
+              : 'unreadable body',
         );
       }
       if (typeof req.body !== 'string') return next();
@@ -88,10 +92,11 @@ export function refuseNulInUrl(req: Request, res: Response, next: NextFunction):
   next();
 }
 
+const ERRORS: Record<number, string> = {
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+};
+
 function refuse(res: Response, status: number, message: string): void {
-  res.status(status).json({
-    statusCode: status,
-    error: status === 413 ? 'Payload Too Large' : 'Bad Request',
-    message,
-  });
+  res.status(status).json({ statusCode: status, error: ERRORS[status] ?? 'Bad Request', message });
 }
