@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PtsModule } from '../pts/pts.module.js';
 import { AdminController } from './admin/admin.controller.js';
@@ -7,7 +9,11 @@ import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
 import { AdminAuthGuard } from './admin/admin-auth.guard.js';
 import { AdminOrdersService } from './admin/admin-orders.service.js';
 import type { AppSettings } from './app-settings.js';
-import { buildDataSourceOptions } from './database/data-source-options.js';
+import {
+  buildDataSourceOptions,
+  DEFAULT_DATABASE_TIMEOUTS,
+} from './database/data-source-options.js';
+import { DEFAULT_RATE_LIMITS, rateLimitModule } from './http/rate-limits.js';
 import { GatewayReachability, OpsController } from './ops/ops.controller.js';
 
 /** The runnable payment service: the host's database wiring, PtsModule, the admin API. */
@@ -17,13 +23,20 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        TypeOrmModule.forRoot(buildDataSourceOptions(settings.database)),
+        TypeOrmModule.forRoot(
+          buildDataSourceOptions({
+            ...settings.database,
+            timeouts: { ...DEFAULT_DATABASE_TIMEOUTS, ...settings.database.timeouts },
+          }),
+        ),
         PtsModule.forRoot({ ...settings.pts, orders: settings.orders }),
         TerminusModule.forRoot({ logger: false }),
+        rateLimitModule({ ...DEFAULT_RATE_LIMITS, ...settings.rateLimits }),
       ],
       controllers: [AdminController, OpsController],
       providers: [
         { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
         AdminAuthGuard,
         AdminOrdersService,
         GatewayReachability,

@@ -14,6 +14,7 @@ import { createPtsApp } from './create-app.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { embeddedDataDir, freePort, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { JsonLogger } from './logging/json-logger.js';
+import { listenOps } from './ops/ops-access.js';
 
 export interface RunningService {
   url: string;
@@ -138,7 +139,7 @@ export async function startPtsService(
 
     const app = await createPtsApp(
       {
-        database: { url: databaseUrl },
+        database: { url: databaseUrl, timeouts: config.hardening.databaseTimeouts },
         pts: {
           accounts,
           callbackBaseUrl,
@@ -146,11 +147,20 @@ export async function startPtsService(
           timeoutMs: config.timeoutMs,
         },
         adminKeys,
+        rateLimits: config.hardening.rateLimits,
+        opsAccess: config.hardening.opsAccess,
+        trustProxy: config.hardening.trustProxy,
       },
       { logger },
     );
     await app.listen(port, host);
     stops.push(() => app.close());
+    const { opsAccess } = config.hardening;
+    if (opsAccess.mode === 'port') {
+      const ops = await listenOps(app, opsAccess.port, opsAccess.host);
+      stops.push(() => ops.close());
+      logger.log(`/metrics, /docs and /health on ${ops.url}`, 'Service');
+    }
     logger.log(
       `listening on ${host}:${port}${sandbox ? ` with the sandbox at ${sandbox.url}` : ''}`,
       'Service',

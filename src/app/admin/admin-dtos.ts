@@ -6,7 +6,6 @@ import { PTS_AMOUNT_PATTERN } from '../../pts/protocol/pts-amount.js';
 import {
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -26,6 +25,7 @@ import {
   type PtsOrderKind,
   type PtsOrderStatus,
 } from '../../pts/orders/pts-order-status.js';
+import { IsAdminTime } from './admin-inputs.js';
 
 const POSITIVE = /[1-9]/;
 const ORDER_ID_MESSAGE = 'orderId must be 1 to 64 letters, digits, "_" or "-"';
@@ -36,7 +36,7 @@ const IsPtsAmount = () =>
   applyDecorators(
     IsString({ message: 'amount must be a decimal string such as "100.10", not a number' }),
     Matches(PTS_AMOUNT_PATTERN, {
-      message: 'amount must be a decimal string with at most 6 decimal places',
+      message: 'amount must be a decimal string below 1000000000000 with at most 6 decimal places',
     }),
     Matches(POSITIVE, { message: 'amount must be greater than zero' }),
   );
@@ -195,12 +195,12 @@ export class ListOrdersQuery {
 
   @ApiPropertyOptional({ description: 'ISO time, inclusive' })
   @IsOptional()
-  @IsISO8601()
+  @IsAdminTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'ISO time, exclusive' })
   @IsOptional()
-  @IsISO8601()
+  @IsAdminTime()
   to?: string;
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
@@ -214,6 +214,7 @@ export class ListOrdersQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(200)
   cursor?: string;
 
   @ApiPropertyOptional()
@@ -239,6 +240,7 @@ export class ListCallbacksQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(200)
   cursor?: string;
 }
 

@@ -16,6 +16,7 @@ import {
   type ListCallbacksQuery,
   type ListOrdersQuery,
 } from './admin-dtos.js';
+import type { AdminRole } from './admin-auth.guard.js';
 import { callbackView, historyView, orderView } from './admin-views.js';
 
 /** Maps admin requests onto the module's services and its answers onto views. */
@@ -56,11 +57,11 @@ export class AdminOrdersService {
     return { items: page.items.map(orderView), nextCursor: page.nextCursor };
   }
 
-  async detail(orderId: string, account?: string) {
+  async detail(orderId: string, account?: string, role: AdminRole = 'viewer') {
     const { order, callbacks, history } = await this.payments.detail(orderId, account);
     return {
       ...orderView(order),
-      callbacks: callbacks.map(callbackView),
+      callbacks: callbacks.map((c) => callbackView(c, role)),
       history: history.map(historyView),
     };
   }
@@ -69,9 +70,9 @@ export class AdminOrdersService {
     return orderView(await this.payments.sync(orderId, account));
   }
 
-  async listCallbacks(query: ListCallbacksQuery) {
+  async listCallbacks(query: ListCallbacksQuery, role: AdminRole = 'viewer') {
     const page = await this.callbacks.list(query);
-    return { items: page.items.map(callbackView), nextCursor: page.nextCursor };
+    return { items: page.items.map((c) => callbackView(c, role)), nextCursor: page.nextCursor };
   }
 
   async replay(callbackId: string) {

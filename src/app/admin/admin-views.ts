@@ -1,4 +1,5 @@
 import type { PtsCallbackEntity } from '../../pts/callbacks/pts-callback.entity.js';
+import type { AdminRole } from './admin-auth.guard.js';
 import type { PtsOrderHistoryEntity } from '../../pts/orders/pts-order-history.entity.js';
 import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
 
@@ -36,7 +37,12 @@ export function orderView(order: PtsOrderEntity) {
   };
 }
 
-export function callbackView(callback: PtsCallbackEntity) {
+/**
+ * A stored callback. Viewer keys see the raw body with the value of `sign` cut to its first 8
+ * characters (docs/hardening.md, viewer rule): enough to tell two signatures apart, not a
+ * signature to re-send. Admin keys, who may replay, see it whole.
+ */
+export function callbackView(callback: PtsCallbackEntity, role: AdminRole = 'viewer') {
   return {
     id: callback.id,
     kind: callback.kind,
@@ -53,7 +59,8 @@ export function callbackView(callback: PtsCallbackEntity) {
     headers: callback.headers,
     bodyBytes: callback.bodyBytes,
     bodyTruncated: callback.bodyTruncated,
-    rawBody: callback.rawBody,
+    bodySha256: callback.bodySha256,
+    rawBody: role === 'admin' ? callback.rawBody : redactSign(callback.rawBody),
     replayOf: callback.replayOf,
   };
 }
@@ -67,4 +74,13 @@ export function historyView(entry: PtsOrderHistoryEntity) {
     detail: entry.detail,
     callbackId: entry.callbackId,
   };
+}
+
+/** `"sign":"<344 characters>"` -> `"sign":"AbCdEfGh…"`, wherever it appears in the text. */
+export function redactSign(rawBody: string): string {
+  return rawBody.replace(
+    /("sign"\s*:\s*")((?:[^"\\]|\\.)*)"/g,
+    (_all, head: string, value: string) =>
+      `${head}${value.length > 8 ? `${value.slice(0, 8)}…` : value}"`,
+  );
 }

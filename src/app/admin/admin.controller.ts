@@ -1,16 +1,7 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminAuthGuard, AdminWrite } from './admin-auth.guard.js';
+import { AdminAuthGuard, AdminRoleOf, AdminWrite, type AdminRole } from './admin-auth.guard.js';
+import { CallbackIdPipe, IdempotencyKey } from './admin-inputs.js';
 import {
   AccountQuery,
   BalanceQuery,
@@ -34,7 +25,7 @@ export class AdminController {
   @AdminWrite()
   @ApiOperation({ summary: 'Create a payment order' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  createPayment(@Body() dto: CreatePaymentDto, @Headers('idempotency-key') key?: string) {
+  createPayment(@Body() dto: CreatePaymentDto, @IdempotencyKey() key?: string) {
     return this.service.createPayment(dto, key);
   }
 
@@ -42,7 +33,7 @@ export class AdminController {
   @AdminWrite()
   @ApiOperation({ summary: 'Create a withdraw order' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  createWithdrawal(@Body() dto: CreateWithdrawalDto, @Headers('idempotency-key') key?: string) {
+  createWithdrawal(@Body() dto: CreateWithdrawalDto, @IdempotencyKey() key?: string) {
     return this.service.createWithdrawal(dto, key);
   }
 
@@ -54,8 +45,12 @@ export class AdminController {
 
   @Get('orders/:orderId')
   @ApiOperation({ summary: 'One order with its callbacks and status history' })
-  detail(@Param('orderId') orderId: string, @Query() query: AccountQuery) {
-    return this.service.detail(orderId, query.account);
+  detail(
+    @Param('orderId') orderId: string,
+    @Query() query: AccountQuery,
+    @AdminRoleOf() role: AdminRole,
+  ) {
+    return this.service.detail(orderId, query.account, role);
   }
 
   @Post('orders/:orderId/sync')
@@ -68,15 +63,15 @@ export class AdminController {
 
   @Get('callbacks')
   @ApiOperation({ summary: 'Stored callbacks, newest first' })
-  callbacks(@Query() query: ListCallbacksQuery) {
-    return this.service.listCallbacks(query);
+  callbacks(@Query() query: ListCallbacksQuery, @AdminRoleOf() role: AdminRole) {
+    return this.service.listCallbacks(query, role);
   }
 
   @Post('callbacks/:id/replay')
   @AdminWrite()
   @HttpCode(200)
   @ApiOperation({ summary: 'Process a stored callback again' })
-  replay(@Param('id') id: string) {
+  replay(@Param('id', CallbackIdPipe) id: string) {
     return this.service.replay(id);
   }
 

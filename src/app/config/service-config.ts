@@ -4,6 +4,7 @@ import type { AdminApiKey, AdminRole } from '../admin/admin-auth.guard.js';
 import type { PtsAccountOptions } from '../../pts/options/pts-module-options.js';
 import { ptsAesKey } from '../../pts/protocol/pts-cipher.js';
 import { parsePtsPrivateKey, parsePtsPublicKey } from '../../pts/protocol/pts-keys.js';
+import { loadHardeningConfig, type HardeningConfig } from './hardening-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,6 +23,8 @@ export interface ServiceConfig {
   /** Undefined: sandbox mode generates one admin key. */
   adminKeys?: AdminApiKey[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Database timeouts, rate limits, who reads /metrics and /docs (docs/hardening.md). */
+  hardening: HardeningConfig;
 }
 
 /** Every problem of the configuration at once; `npm start` prints them and exits 1. */
@@ -120,6 +123,7 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     );
   }
 
+  const hardening = loadHardeningConfig(env, !production, problems);
   if (problems.length > 0) throw new ServiceConfigError(problems);
   return {
     port,
@@ -132,6 +136,7 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     timeoutMs,
     adminKeys,
     logLevel,
+    hardening,
   };
 }
 

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { PtsError } from '../errors/pts-error.js';
+import { PtsError, PtsInvalidRequestError } from '../errors/pts-error.js';
 import { PtsCallbackNotFoundError } from '../errors/pts-order-errors.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
+import { PtsSettings } from '../options/pts-settings.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { ptsMessageSpec } from '../protocol/pts-fields.js';
 import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
@@ -16,7 +18,16 @@ import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';
+import { storableFreeText, unstorableCallbackReason } from './pts-callback-storable.js';
+import { PtsIpAllowList } from './pts-ip-allow-list.js';
 import type { PtsRawBody } from './pts-raw-body.js';
+
+/**
+ * How much of a body whose signature did not verify is kept: enough for any real callback
+ * (a few hundred bytes) to be read back, too little for junk to fill the database. The length
+ * and SHA-256 of the whole body are kept too (docs/hardening.md).
+ */
+export const PTS_UNVERIFIED_BODY_PREFIX_BYTES = 2048;
 
 /** A callback (or withdraw confirmation) as it reached us. */
 export interface PtsInboundCallback {
@@ -54,7 +65,7 @@ export function keptCallbackHeaders(
   for (const name of KEPT_HEADERS) {
     const value = headers[name];
     if (value !== undefined)
-      kept[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, 512);
+      kept[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, 256);
   }
   return kept;
 }
@@ -84,14 +95,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 @Injectable()
 export class PtsCallbackProcessor {
   private readonly logger = new Logger('PtsCallbacks');
+  private readonly allowList: PtsIpAllowList;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    settings: PtsSettings,
     private readonly accounts: PtsAccounts,
     private readonly transitions: PtsOrderTransitions,
     private readonly dispatcher: PtsOutboxDispatcher,
     private readonly metrics: PtsOrderMetrics,
-  ) {}
+  ) {
+    this.allowList = new PtsIpAllowList(settings.callbackAllowedIps);
+  }
 
   async receive(callback: PtsInboundCallback): Promise<PtsCallbackVerdict> {
     const verdict = await this.decide(callback);
@@ -106,6 +121,18 @@ export class PtsCallbackProcessor {
     } catch (error) {
       if (error instanceof Rejection) return this.reject(callback, error);
       throw error;
+    }
+    const unstorable = unstorableCallbackReason(parsed.message);
+    if (unstorable) {
+      return this.reject(
+        callback,
+        new Rejection(400, `signed values cannot be stored: ${unstorable}`, {
+          account: parsed.account.name,
+          orderId: idText(parsed.message.order_id),
+          ptsStatus: statusText(parsed.message.status),
+          verified: parsed.verification,
+        }),
+      );
     }
     return callback.kind === 'withdrawConfirm'
       ? this.confirm(callback, parsed.account, parsed.message, parsed.verification)
@@ -241,8 +268,7 @@ export class PtsCallbackProcessor {
           patch: {
             ...patchFromResult(news),
             ptsStatus,
-            errorMessage:
-              typeof message.error_message === 'string' ? message.error_message : undefined,
+            errorMessage: storableFreeText(message.error_message),
           },
         });
         switch (result.decision) {
@@ -362,6 +388,7 @@ export class PtsCallbackProcessor {
 
   /** Processes a stored callback again (admin replay); the new verdict is stored as a new row. */
   async replay(callbackId: string): Promise<PtsCallbackVerdict> {
+    if (!isBigintId(callbackId)) throw new PtsCallbackNotFoundError(callbackId);
     const rows: {
       kind: PtsCallbackKind;
       raw_body: string;
@@ -375,6 +402,21 @@ export class PtsCallbackProcessor {
     );
     if (rows.length === 0) throw new PtsCallbackNotFoundError(callbackId);
     const row = rows[0];
+    // docs/hardening.md, replay: only what could have been accepted when it arrived.
+    if (row.body_truncated) {
+      throw new PtsInvalidRequestError(
+        'replay_refused',
+        `callback ${callbackId} was stored without its whole body (only a prefix of an unverified or oversized body is kept); it cannot be replayed`,
+        'id',
+      );
+    }
+    if (!this.allowList.allows(row.remote_address ?? undefined)) {
+      throw new PtsInvalidRequestError(
+        'replay_refused',
+        `callback ${callbackId} came from ${row.remote_address ?? 'an unknown address'}, which callbackAllowedIps does not allow; it cannot be replayed`,
+        'id',
+      );
+    }
     const bytes = Buffer.from(row.raw_body, 'utf8');
     return this.receive({
       kind: row.kind,
@@ -434,33 +476,45 @@ export class PtsCallbackProcessor {
       reason?: string;
     },
   ): Promise<string> {
+    const { body } = callback;
+    // A body whose signature did not verify is anyone's: only a prefix of it is kept.
+    const kept =
+      record.verification === undefined
+        ? body.bytes.subarray(0, PTS_UNVERIFIED_BODY_PREFIX_BYTES)
+        : body.bytes;
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO pts_callbacks (kind, remote_address, headers, raw_body, body_bytes, body_truncated,
-              account, order_id, order_ref, pts_status, signature_valid, number_rendering, outcome,
-              reason, http_status, replay_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+              body_sha256, account, order_id, order_ref, pts_status, signature_valid,
+              number_rendering, outcome, reason, http_status, replay_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        RETURNING id`,
       [
         callback.kind,
         callback.remoteAddress?.slice(0, 64) ?? null,
         JSON.stringify(callback.headers),
-        storableText(callback.body.bytes),
-        callback.body.totalBytes,
-        callback.body.truncated,
+        storableText(kept),
+        body.totalBytes,
+        body.truncated || kept.length < body.bytes.length,
+        body.sha256 ??
+          (body.truncated ? null : createHash('sha256').update(body.bytes).digest('hex')),
         record.account ?? null,
-        record.orderId?.slice(0, 64) ?? null,
+        storableFreeText(record.orderId, 64)?.slice(0, 64) ?? null,
         record.orderRef ?? null,
         record.ptsStatus?.slice(0, 4) ?? null,
         record.verification !== undefined,
         record.verification?.rendering ?? null,
         record.outcome,
-        record.reason?.slice(0, 2000) ?? null,
+        storableFreeText(record.reason, 500) ?? null,
         record.httpStatus,
         callback.replayOf ?? null,
       ],
     );
     return rows[0].id;
   }
+}
+
+function isBigintId(id: string): boolean {
+  return /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= 9223372036854775807n;
 }
 
 /** PostgreSQL text cannot hold NUL or invalid UTF-8; such bytes are replaced, visibly. */

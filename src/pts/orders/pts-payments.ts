@@ -462,9 +462,11 @@ function decodeCursor(cursor: string): [string, string] {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
+      // Exactly what encodeCursor wrote: a crafted cursor is a 400, never a database error.
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value[0]) &&
       !Number.isNaN(Date.parse(value[0])) &&
       typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value[1])
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value[1])
     ) {
       return [value[0], value[1]];
     }
