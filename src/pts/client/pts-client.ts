@@ -17,7 +17,13 @@ import {
   type PtsMessageSpec,
 } from '../protocol/pts-fields.js';
 import { isPtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { validatePtsMessage } from '../protocol/pts-message.js';
+import {
+  checkReceivedPtsMessage,
+  checkVerifiedPtsMessage,
+  looseText,
+  signedText,
+  validatePtsMessage,
+} from '../protocol/pts-message.js';
 import { describeError, PtsAccessTokens } from './pts-access-tokens.js';
 import type {
   PtsBalanceRequest,
@@ -65,6 +71,7 @@ interface PtsSendOptions {
 
 type PtsSendResult =
   | { kind: 'html'; html: string }
+  | { kind: 'redirect'; location: string }
   | { kind: 'data'; data: PtsJsonObject; verification: PtsVerificationOutcome };
 
 const MAX_CALL_TIMEOUT_MS = 600_000;
@@ -105,16 +112,29 @@ export class PtsClient {
       { hasEffect: true, orderId, allowHtml: true },
     );
     if (result.kind === 'html') {
-      this.logger.log(`payment ${orderId} (${account.name}): accepted, HTML/redirect answer`);
+      this.logger.log(`payment ${orderId} (${account.name}): accepted, HTML/script answer`);
       return { kind: 'html', html: result.html };
     }
-    const qrCode = result.data.qr_code;
+    if (result.kind === 'redirect') {
+      this.logger.log(`payment ${orderId} (${account.name}): accepted, HTTP redirect answer`);
+      return { kind: 'redirect', location: result.location };
+    }
+    // A5: a JSON answer may carry only a QR code (`pay_url` null, signed as `pay_url=`).
+    const payUrl = signedText(result.data.pay_url);
+    const qrCode = looseText(result.data.qr_code);
+    if (payUrl === null && qrCode === undefined) {
+      throw new PtsMalformedMessageError(
+        'missing_field',
+        `PTS accepted payment ${orderId} with neither \`pay_url\` nor \`qr_code\`: the payer has no way to pay`,
+        'pay_url',
+      );
+    }
     const payment: PtsPaymentResult = {
       kind: 'json',
       ...readTransaction(result.data, result.verification),
-      payUrl: typeof result.data.pay_url === 'string' ? result.data.pay_url : '',
+      payUrl,
     };
-    if (typeof qrCode === 'string' && qrCode !== '') payment.qrCode = qrCode;
+    if (qrCode !== undefined) payment.qrCode = qrCode;
     this.logger.log(
       `payment ${orderId} (${account.name}): accepted as ${payment.transactionId} (sign ${result.verification})`,
     );
@@ -139,7 +159,7 @@ export class PtsClient {
       opts,
       { hasEffect: true, orderId },
     );
-    if (result.kind !== 'data') throw new Error('unreachable: withdraw answers are never HTML');
+    if (result.kind !== 'data') throw new Error('unreachable: withdraw answers are never pages');
     const withdraw = readTransaction(result.data, result.verification);
     this.logger.log(
       `withdraw ${orderId} (${account.name}): accepted as ${withdraw.transactionId} (sign ${result.verification})`,
@@ -235,6 +255,14 @@ export class PtsClient {
           answer.httpStatus,
         );
       }
+      if (answer.kind === 'redirect') {
+        if (options.allowHtml) return { kind: 'redirect', location: answer.location };
+        throw new PtsProtocolError(
+          'unexpected_redirect',
+          `PTS answered ${endpoint} with an HTTP ${answer.httpStatus} redirect instead of a JSON envelope (account "${account.name}")`,
+          answer.httpStatus,
+        );
+      }
       if (!isPtsJsonObject(answer.data)) {
         throw new PtsProtocolError(
           'unexpected_answer',
@@ -243,8 +271,10 @@ export class PtsClient {
         );
       }
       const data = answer.data;
-      validatePtsMessage(responseSpec, data);
+      // A5: nulls in signed fields sign as `key=`; what the answer must carry is judged after.
+      checkReceivedPtsMessage(responseSpec, data);
       const verification = this.verify(account, endpoint, responseSpec, data);
+      checkVerifiedPtsMessage(responseSpec, data);
       checkAnswerIdentity(account, data, options.orderId, endpoint, answer.httpStatus);
       return { kind: 'data', data, verification };
     };
