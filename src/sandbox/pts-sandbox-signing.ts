@@ -133,7 +133,7 @@ export function signGatewayMessage(
     given[name] = effects.nulls?.as === 'empty' ? '' : null;
   }
   const amountFields = spec.fields
-    .filter((f) => f.type === 'amount' && typeof given[f.name] === 'string')
+    .filter((f) => f.type === 'amount' && typeof given[f.name] === 'string' && given[f.name] !== '')
     .map((f) => f.name);
   const wire: Record<string, unknown> = { ...given };
   const signView: Record<string, unknown> = { ...given };
@@ -141,10 +141,13 @@ export function signGatewayMessage(
     (name) => effects.formatFields === undefined || effects.formatFields.includes(name),
   );
   for (const name of formatted) {
-    const rendered = renderAmount(fields[name] as string, effects.format);
+    const rendered = renderAmount(given[name] as string, effects.format);
     wire[name] = rendered;
-    const text = typeof rendered === 'string' ? rendered : rendered.value;
-    signView[name] = effects.signAs === 'php-float' ? renderPhpFloat(text) : text;
+    signView[name] = typeof rendered === 'string' ? rendered : rendered.value;
+  }
+  // A PHP gateway decodes every amount to a float before it builds the sign string.
+  if (effects.signAs === 'php-float') {
+    for (const name of amountFields) signView[name] = renderPhpFloat(signView[name] as string);
   }
   const signString = account.signer.signString(spec, signView);
   const sign = (effects.wrongKey ? impostorSigner(account) : account.signer).signRaw(signString);

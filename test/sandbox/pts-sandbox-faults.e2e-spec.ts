@@ -432,7 +432,7 @@ describe('sandbox fault injection: each knob has its effect', () => {
       });
       sandbox.setFault({
         kind: 'null-fields',
-        fields: ['accept_currency'],
+        fields: ['accept_currency', 'exchange_rate'],
         as: 'empty',
         endpoint: 'paymentQuery',
         times: 1,
@@ -442,13 +442,14 @@ describe('sandbox fault injection: each knob has its effect', () => {
       expect(first.text).toContain('"exchange_rate":null');
       const second = await query(orderId);
       expect(second.text).toContain('"accept_currency":""');
+      expect(second.text).toContain('"exchange_rate":""');
       for (const answer of [first, second]) {
         const data = answer.lossless!.data as Record<string, unknown>;
         expect(verifiesWithGatewayKey(merchant, data, SIGNED_FIELDS.gateway.status)).toBe(true);
       }
     });
 
-    it('amount-format float-artifact signed as PHP prints it: only `100.1` verifies', async () => {
+    it('amount-format float-artifact signed as PHP prints every amount: only `100.1` verifies', async () => {
       const { orderId } = await payment();
       sandbox.setFault({
         kind: 'amount-format',
@@ -461,7 +462,7 @@ describe('sandbox fault injection: each knob has its effect', () => {
       expect(data).toMatchObject({ submit_amount: '100.10', accept_amount: '100.10000000000001' });
       expect(verifiesWithGatewayKey(merchant, data, SIGNED_FIELDS.gateway.status)).toBe(false);
       const text = handSignString(
-        { ...data, accept_amount: '100.1' },
+        { ...data, accept_amount: '100.1', submit_amount: '100.1' },
         SIGNED_FIELDS.gateway.status,
         merchant.safecode,
       );
