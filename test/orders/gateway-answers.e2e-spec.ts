@@ -403,3 +403,85 @@ describe('answers of a real gateway and its proxies, through the service', () =>
     });
   });
 });
+
+describe('the same answers to a v1 account', () => {
+  let service: TestService;
+  let seq = 0;
+
+  beforeAll(async () => {
+    service = await startTestService({
+      label: 'gateway-answers-v1',
+      apiVersion: 'v1',
+      sandbox: { callbackRetry: { attempts: 3, baseDelayMs: 40 } },
+    });
+  });
+
+  afterEach(() => {
+    service.sandbox.clearFaults();
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  const newOrderId = (tag: string) => `ga1-${tag}-${++seq}-${Date.now()}`;
+  const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const create = (orderId: string) =>
+    request(service.url).post('/admin/payments').set(auth).send({
+      orderId,
+      amount: '250.50',
+      currency: 'PHP',
+      channel: 'QRPH',
+      redirectUrl: 'https://shop.example/back',
+    });
+  const order = async (orderId: string) =>
+    (await request(service.url).get(`/admin/orders/${orderId}`).set(auth)).body as OrderBody;
+  const final = (orderId: string, status: string) =>
+    eventually(
+      async () => {
+        const o = await order(orderId);
+        return o.status === status ? o : undefined;
+      },
+      5000,
+      status,
+    );
+
+  it('leaves a create answered by a 502 page unknown, and answers 502', async () => {
+    const orderId = newOrderId('page');
+    service.sandbox.setFault({ kind: 'http-status', status: 502, endpoint: 'payment', orderId });
+    const res = await create(orderId);
+    expect(res.status).toBe(502);
+    expect((await order(orderId)).status).toBe('unknown');
+  });
+
+  it('applies a wrapped failed callback whose accept fields are null, numbers in trailing-zero text', async () => {
+    const orderId = newOrderId('fail');
+    expect((await create(orderId)).status).toBe(201);
+    service.sandbox.setFault({ kind: 'wrapped-callback', endpoint: 'paymentCallback', orderId });
+    service.sandbox.setFault({
+      kind: 'null-fields',
+      fields: ['accept_amount', 'accept_currency', 'exchange_rate'],
+      endpoint: 'paymentCallback',
+      orderId,
+    });
+    service.sandbox.setFault({
+      kind: 'amount-format',
+      format: 'trailing-zeros',
+      endpoint: 'paymentCallback',
+      orderId,
+    });
+    await service.sandbox.settle(service.credentials.userId, orderId, 'fail');
+    const done = await final(orderId, 'failed');
+    expect(done).toMatchObject({ acceptAmount: null, submitAmount: '250.5000000000' });
+    expect(done.callbacks.map((c) => c.outcome)).toEqual(['applied']);
+  });
+
+  it('keeps the QR code of a QR-only answer', async () => {
+    const orderId = newOrderId('qr');
+    service.sandbox.setFault({ kind: 'payment-answer', style: 'qr-only', orderId });
+    const res = await create(orderId);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'waiting', payUrl: null });
+    expect(res.body.qrCode).toMatch(/^000201/);
+  });
+});
