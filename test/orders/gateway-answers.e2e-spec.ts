@@ -135,6 +135,20 @@ describe('answers of a real gateway and its proxies, through the service', () =>
       },
     );
 
+    it('takes a 3xx without Location for no acceptance either', async () => {
+      const orderId = newOrderId('302-bare');
+      fault({
+        kind: 'http-status',
+        status: 302,
+        body: '<html>Moved</html>',
+        endpoint: 'payment',
+        orderId,
+      });
+      const res = await create(orderId);
+      expect(res.status).toBe(502);
+      expect((await order(orderId)).status).toBe('unknown');
+    });
+
     it('resolves by a query an order the gateway took although its proxy answered 504', async () => {
       const orderId = newOrderId('served');
       fault({ kind: 'http-status', status: 504, served: true, endpoint: 'payment', orderId });

@@ -65,8 +65,8 @@ interface PtsSendOptions {
   hasEffect: boolean;
   /** The order the answer must be about. */
   orderId?: string;
-  /** Payments may answer in the Redirect/HTML style (B 1.3). */
-  allowHtml?: boolean;
+  /** Payments may answer in the Redirect/HTML style (B 1.3): a page, a script or a 3xx. */
+  allowPaymentStyles?: boolean;
 }
 
 type PtsSendResult =
@@ -109,7 +109,7 @@ export class PtsClient {
       'payment',
       () => paymentFields(account, this.settings, req),
       opts,
-      { hasEffect: true, orderId, allowHtml: true },
+      { hasEffect: true, orderId, allowPaymentStyles: true },
     );
     if (result.kind === 'html') {
       this.logger.log(`payment ${orderId} (${account.name}): accepted, HTML/script answer`);
@@ -248,7 +248,7 @@ export class PtsClient {
         hasEffect: options.hasEffect,
       });
       if (answer.kind === 'html') {
-        if (options.allowHtml) return { kind: 'html', html: answer.html };
+        if (options.allowPaymentStyles) return { kind: 'html', html: answer.html };
         throw new PtsProtocolError(
           'unexpected_html',
           `PTS answered ${endpoint} with HTML instead of a JSON envelope (account "${account.name}")`,
@@ -256,7 +256,7 @@ export class PtsClient {
         );
       }
       if (answer.kind === 'redirect') {
-        if (options.allowHtml) return { kind: 'redirect', location: answer.location };
+        if (options.allowPaymentStyles) return { kind: 'redirect', location: answer.location };
         throw new PtsProtocolError(
           'unexpected_redirect',
           `PTS answered ${endpoint} with an HTTP ${answer.httpStatus} redirect instead of a JSON envelope (account "${account.name}")`,

@@ -175,12 +175,16 @@ function headerText(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A relative `Location` means a place on the gateway's host. */
+/**
+ * A relative `Location` means a place on the gateway's host. Only an http(s) URL can send a
+ * payer anywhere; anything else (`javascript:`, garbage) counts as no `Location` at all.
+ */
 function resolveLocation(location: string | undefined, requestUrl: string): string | undefined {
   if (location === undefined || location.trim() === '') return undefined;
   try {
-    return new URL(location.trim(), requestUrl).toString();
+    const url = new URL(location.trim(), requestUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
   } catch {
-    return location;
+    return undefined;
   }
 }

@@ -323,11 +323,26 @@ describe('parsePtsResponse (A5)', () => {
     });
   });
 
-  it('refuses a 2xx text/plain body that is neither an envelope nor a page', () => {
-    const error = thrown(() =>
-      parsePtsResponse('OK', cipher, { status: 200, contentType: 'text/plain' }),
-    );
-    expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: 200 });
+  it.each(['OK', 'The location of this resource is unknown.', '{"error":"upstream timeout"}'])(
+    'refuses the 2xx text/plain body %j: neither an envelope nor a page',
+    (text) => {
+      const error = thrown(() =>
+        parsePtsResponse(text, cipher, { status: 200, contentType: 'text/plain' }),
+      );
+      expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: 200 });
+    },
+  );
+
+  it.each([
+    'location = "https://pay.example/c/1";',
+    'self.location.assign("https://pay.example/c/1")',
+    'window.open("https://pay.example/c/1", "_self");',
+    'document.write("<form action=x></form>"); document.forms[0].submit();',
+  ])('takes the 2xx script %j without a Content-Type as the redirect style', (script) => {
+    expect(parsePtsResponse(script, cipher, { status: 200 })).toEqual({
+      kind: 'html',
+      html: script,
+    });
   });
 
   it.each([301, 302, 303, 307, 308])('hands a %i with Location back as kind redirect', (status) => {

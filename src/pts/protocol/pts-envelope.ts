@@ -13,7 +13,7 @@ import {
   ptsTransactionSignature,
   type PtsTransactionSignatureOver,
 } from './pts-transaction-signature.js';
-import { PtsDecryptionError, PtsError, PtsProtocolError } from '../errors/pts-error.js';
+import { PtsError, PtsProtocolError } from '../errors/pts-error.js';
 
 export const PTS_TRANSACTION_SIGNATURE_HEADER = 'X-Transaction-Signature';
 
@@ -111,8 +111,13 @@ const PAGE_MEDIA_TYPES = new Set([
   'application/ecmascript',
 ]);
 
-/** Script that sends a browser somewhere, for answers whose Content-Type says nothing useful. */
-const NAVIGATING_SCRIPT_RE = /\blocation\b|\bwindow\.open\s*\(|\bdocument\.(?:write|forms)\b/;
+/**
+ * Script that sends a browser somewhere (`location = `, `location.href = `, `.replace(`,
+ * `.assign(`, `window.open(`, `document.write(`, `document.forms`, `.submit()`), for answers
+ * whose Content-Type says nothing useful. Prose that merely mentions a location does not count.
+ */
+const NAVIGATING_SCRIPT_RE =
+  /\blocation\s*(?:=(?!=)|\.\s*(?:href\s*=(?!=)|replace\s*\(|assign\s*\())|\bwindow\.open\s*\(|\bdocument\.(?:write\s*\(|forms\b)|\.submit\s*\(\s*\)/;
 
 /**
  * A5: plain JSON `{code, message, data}`; when not JSON, try to decrypt it with the safecode and
@@ -140,11 +145,9 @@ export function parsePtsResponse(
   const trimmed = text.trim();
   let object: PtsJsonObject | undefined;
   let wasEncrypted = false;
-  let plainError: unknown;
   try {
     object = parsePtsJsonObject(trimmed);
-  } catch (error) {
-    plainError = error;
+  } catch {
     if (cipher && !trimmed.startsWith('<')) {
       try {
         object = parsePtsJsonObject(cipher.decrypt(trimmed));
@@ -158,7 +161,7 @@ export function parsePtsResponse(
     const success = status === undefined || (status >= 200 && status < 300);
     if (success && looksLikePage(trimmed, meta.contentType)) return { kind: 'html', html: text };
     throw new PtsProtocolError(
-      plainError instanceof PtsDecryptionError ? plainError.code : 'not_an_envelope',
+      'not_an_envelope',
       `PTS answered${at} with a body that is neither JSON nor an encrypted envelope${success ? '' : ' (an error page is no acceptance)'}: ${preview(trimmed)}`,
       status,
     );
