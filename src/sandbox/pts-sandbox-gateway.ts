@@ -40,6 +40,7 @@ import {
   type PtsSandboxAccount,
   type PtsSandboxSettings,
 } from './pts-sandbox-options.js';
+import { paymentPage, type PtsSandboxPage } from './pts-sandbox-pages.js';
 import { ptsSandboxQrPayload } from './pts-sandbox-qr.js';
 import {
   renderAmount,
@@ -87,18 +88,10 @@ interface Answer {
   data?: PtsJsonObject;
 }
 
-/** An answer that is no envelope: a page, a script or a redirect (`payment-answer`). */
-interface Page {
-  status: number;
-  contentType: string;
-  body: string;
-  headers?: Record<string, string>;
-}
-
 interface Outcome {
   answer?: Answer;
   /** Sent instead of the envelope of `answer` (which says what the request produced). */
-  page?: Page;
+  page?: PtsSandboxPage;
   /** A request-stage fault that changes how (or whether) the answer travels. */
   transport?: Extract<PtsSandboxFault, { kind: 'delay' | 'drop' | 'http-status' }>;
   /** Runs once the answer is on its way (e.g. the withdrawal starts moving). */
@@ -713,39 +706,6 @@ export class PtsSandboxGateway {
       if (!this.deps.store.hasTransactionId(id)) return id;
     }
   }
-}
-
-/** B 1.3: the Redirect and HTML styles a merchant may have configured at PTS. */
-function paymentPage(
-  style: Extract<PtsSandboxFault, { kind: 'payment-answer' }>,
-  payUrl: string,
-): Page {
-  const url = JSON.stringify(payUrl);
-  switch (style.style) {
-    case 'redirect':
-      return {
-        status: style.status ?? 302,
-        contentType: style.contentType ?? 'text/html; charset=utf-8',
-        body: '',
-        headers: { Location: payUrl },
-      };
-    case 'script':
-      return {
-        status: style.status ?? 200,
-        contentType: style.contentType ?? 'text/javascript',
-        body: `var target = ${url};\ntop.location.replace(target);\n`,
-      };
-    default:
-      return {
-        status: style.status ?? 200,
-        contentType: style.contentType ?? 'text/html; charset=utf-8',
-        body: `<!doctype html><html><body><form id="pts" method="get" action="${escapeAttribute(payUrl)}"></form><script>document.getElementById('pts').submit();</script></body></html>`,
-      };
-  }
-}
-
-function escapeAttribute(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;');
 }
 
 function refusalAnswer(refusal: PtsSandboxRefusal): Answer {
