@@ -36,6 +36,7 @@ export type {
   PtsOrderQueryResult,
   PtsPaymentRequest,
   PtsPaymentResult,
+  PtsRedirectPaymentResult,
   PtsSupportChannel,
   PtsSupportChannelsRequest,
   PtsSupportChannelsResult,

@@ -10,7 +10,16 @@ import { PtsSettings } from '../options/pts-settings.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { ptsMessageSpec } from '../protocol/pts-fields.js';
 import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, idText, statusText, validatePtsMessage } from '../protocol/pts-message.js';
+import { unwrapPtsCallback } from '../protocol/pts-envelope.js';
+import {
+  checkReceivedPtsMessage,
+  checkVerifiedPtsMessage,
+  decimalText,
+  idText,
+  looseText,
+  signedText,
+  statusText,
+} from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-order-status.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
@@ -154,7 +163,8 @@ export class PtsCallbackProcessor {
     if (text.trim() === '') throw new Rejection(400, 'body is empty');
     let message: PtsJsonObject;
     try {
-      message = parsePtsJsonObject(text);
+      // A6: the flat field set, or the same wrapped as `{code, message, data}`.
+      message = unwrapPtsCallback(parsePtsJsonObject(text)).message;
     } catch (error) {
       throw new Rejection(400, error instanceof PtsError ? error.message : 'body is not JSON');
     }
@@ -177,13 +187,14 @@ export class PtsCallbackProcessor {
     );
     const context = { account: account.name, orderId, ptsStatus: statusText(message.status) };
     try {
-      validatePtsMessage(spec, message);
+      // A5: signed fields may be null or "" (they sign as `key=`); unsigned ones are lenient.
+      checkReceivedPtsMessage(spec, message);
     } catch (error) {
       throw new Rejection(400, error instanceof PtsError ? error.message : 'malformed', context);
     }
+    let verification: PtsVerification;
     try {
-      const verification = account.signer.verify(spec, message);
-      return { account, message, verification };
+      verification = account.signer.verify(spec, message);
     } catch (error) {
       throw new Rejection(
         401,
@@ -191,6 +202,16 @@ export class PtsCallbackProcessor {
         context,
       );
     }
+    try {
+      // What the reported status needs (a success says what was paid), judged once it verified.
+      checkVerifiedPtsMessage(spec, message);
+    } catch (error) {
+      throw new Rejection(400, error instanceof PtsError ? error.message : 'malformed', {
+        ...context,
+        verified: verification,
+      });
+    }
+    return { account, message, verification };
   }
 
   private async apply(
@@ -213,13 +234,15 @@ export class PtsCallbackProcessor {
       );
     }
     const kind = callback.kind === 'paymentCallback' ? 'payment' : 'withdraw';
+    // Signed fields PTS sent as null or "" are null here (A5); a 2000 has the ones it needs.
+    const amount = (value: unknown) => (signedText(value) === null ? null : decimalText(value)!);
     const news = {
-      transactionId: message.transaction_id as string,
-      submitAmount: decimalText(message.submit_amount)!,
-      submitCurrency: message.submit_currency as string,
-      acceptAmount: decimalText(message.accept_amount)!,
-      acceptCurrency: message.accept_currency as string,
-      exchangeRate: decimalText(message.exchange_rate)!,
+      transactionId: signedText(message.transaction_id),
+      submitAmount: amount(message.submit_amount),
+      submitCurrency: signedText(message.submit_currency),
+      acceptAmount: amount(message.accept_amount),
+      acceptCurrency: signedText(message.accept_currency),
+      exchangeRate: amount(message.exchange_rate),
     };
     const verdict = await this.dataSource.transaction(async (manager) => {
       // Lock first: concurrent copies of this callback queue here, not deadlock later.
@@ -244,8 +267,8 @@ export class PtsCallbackProcessor {
       }
       const mismatch = describeMismatch(order, account, {
         userId: idText(message.user_id),
-        submitAmount: news.submitAmount,
-        submitCurrency: news.submitCurrency,
+        submitAmount: news.submitAmount ?? undefined,
+        submitCurrency: news.submitCurrency ?? undefined,
       });
       let outcome: PtsCallbackOutcome;
       let reason: string | undefined;
@@ -268,7 +291,7 @@ export class PtsCallbackProcessor {
           patch: {
             ...patchFromResult(news),
             ptsStatus,
-            errorMessage: storableFreeText(message.error_message),
+            errorMessage: storableFreeText(looseText(message.error_message)),
           },
         });
         switch (result.decision) {

@@ -150,8 +150,8 @@ export class PtsPayments {
     const account = this.accounts.get(order.account);
     const mismatch = describeMismatch(order, account, {
       userId: idText(result.raw.user_id),
-      submitAmount: result.submitAmount,
-      submitCurrency: result.submitCurrency,
+      submitAmount: result.submitAmount ?? undefined,
+      submitCurrency: result.submitCurrency ?? undefined,
     });
     return this.move(order.id, {
       to,
@@ -300,6 +300,7 @@ export class PtsPayments {
       };
       const result = await this.client.createPayment(request, { account: account.name });
       if (result.kind === 'html') return { redirectHtml: result.html };
+      if (result.kind === 'redirect') return { payUrl: result.location };
       return { ...patchFromResult(result), payUrl: result.payUrl, qrCode: result.qrCode ?? null };
     }
     const w = input as PtsCreateWithdrawInput;
@@ -382,19 +383,23 @@ export class PtsPayments {
   }
 }
 
-/** What a create, query or callback answer tells about amounts and ids. */
+/**
+ * What a create, query or callback answer tells about amounts and ids. A null (PTS sent null or
+ * "", A5) never erases what identifies the order (transaction id, what was submitted); what was
+ * accepted belongs to the status reported, so a failed payment's null `accept_amount` is stored.
+ */
 export function patchFromResult(result: {
-  transactionId: string;
-  submitAmount: string;
-  submitCurrency: string;
-  acceptAmount: string;
-  acceptCurrency: string;
-  exchangeRate: string;
+  transactionId: string | null;
+  submitAmount: string | null;
+  submitCurrency: string | null;
+  acceptAmount: string | null;
+  acceptCurrency: string | null;
+  exchangeRate: string | null;
 }): PtsOrderPatch {
   return {
-    transactionId: result.transactionId,
-    submitAmount: result.submitAmount,
-    submitCurrency: result.submitCurrency,
+    transactionId: result.transactionId ?? undefined,
+    submitAmount: result.submitAmount ?? undefined,
+    submitCurrency: result.submitCurrency ?? undefined,
     acceptAmount: result.acceptAmount,
     acceptCurrency: result.acceptCurrency,
     exchangeRate: result.exchangeRate,

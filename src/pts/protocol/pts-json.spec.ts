@@ -8,6 +8,7 @@ import {
   parsePtsJson,
   parsePtsJsonObject,
   renderPhpFloat,
+  renderPhpFloatIfSameDecimal,
   stringifyPtsJson,
 } from './pts-json.js';
 
@@ -162,4 +163,23 @@ describe('renderPhpFloat', () => {
     expect(renderPhpFloat('abc')).toBe('abc');
     expect(renderPhpFloat('')).toBe('');
   });
+});
+
+describe('renderPhpFloatIfSameDecimal (A4 fallback, bounded)', () => {
+  it.each([
+    ['40000.0000000000', '40000'],
+    ['0.1661000000', '0.1661'],
+    ['1.50', '1.5'],
+    ['100', '100'],
+  ])('renders %s as PHP does (%s): only zeros were dropped', (input, expected) => {
+    expect(renderPhpFloatIfSameDecimal(input)).toBe(expected);
+  });
+
+  it.each(['100.00000000000001', '165.918199999999999', '100000.123456785'])(
+    'keeps %s as received: PHP would print another number',
+    (input) => {
+      expect(renderPhpFloat(input)).not.toBe(input);
+      expect(renderPhpFloatIfSameDecimal(input)).toBe(input);
+    },
+  );
 });

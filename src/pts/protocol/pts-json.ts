@@ -90,3 +90,19 @@ export function renderPhpFloat(numberText: string): string {
   }
   return rounded.toFixed();
 }
+
+/**
+ * A4's fallback, bounded: PHP's float rendering of a number's text when that rendering is the
+ * same decimal value (`40000.0000000000` -> `40000`), the text unchanged when it is not
+ * (`100.00000000000001` stays that, since PHP would print `100`). A signature over the rounded
+ * text therefore never vouches for digits that were not signed.
+ */
+export function renderPhpFloatIfSameDecimal(numberText: string): string {
+  const php = renderPhpFloat(numberText);
+  if (php === numberText) return php;
+  try {
+    return new Decimal(php).equals(new Decimal(numberText)) ? php : numberText;
+  } catch {
+    return numberText;
+  }
+}
