@@ -6,7 +6,9 @@ import { AdminController } from './admin/admin.controller.js';
 import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
 import { AdminAuthGuard } from './admin/admin-auth.guard.js';
 import { AdminOrdersService } from './admin/admin-orders.service.js';
+import { AdminOverviewService } from './admin/admin-overview.service.js';
 import type { AppSettings } from './app-settings.js';
+import { ConsoleController } from './console/console.controller.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { GatewayReachability, OpsController } from './ops/ops.controller.js';
 
@@ -21,11 +23,12 @@ export class AppModule {
         PtsModule.forRoot({ ...settings.pts, orders: settings.orders }),
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [AdminController, OpsController],
+      controllers: [AdminController, OpsController, ConsoleController],
       providers: [
         { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
         AdminAuthGuard,
         AdminOrdersService,
+        AdminOverviewService,
         GatewayReachability,
       ],
     };

@@ -20,6 +20,11 @@ export interface AdminApiKey {
 
 export const ADMIN_API_KEYS = Symbol('ADMIN_API_KEYS');
 
+/** A request the guard let through carries the role of its key. */
+export interface AdminRequest extends Request {
+  adminRole?: AdminRole;
+}
+
 const WRITE_ROLE = 'pts:admin-write';
 
 /** Marks a route that changes something: `admin` keys only. Reads are open to `viewer` too. */
@@ -46,7 +51,7 @@ export class AdminAuthGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<AdminRequest>();
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
@@ -65,6 +70,7 @@ export class AdminAuthGuard implements CanActivate {
     if (writes && role !== 'admin') {
       throw new ForbiddenException('this key has the viewer role, which may only read');
     }
+    req.adminRole = role;
     return true;
   }
 }
