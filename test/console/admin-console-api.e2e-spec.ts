@@ -65,7 +65,7 @@ describe('admin API for the console: role, search, flag filter, overview', () =>
     flagged = await create('CON-FLAG-1');
     plain = await create('CON-PLAIN-1');
     await submitCheckout(paid.payUrl!, 'pay');
-    await eventually(async () => (await detail(paid.orderId)).status === 'success', 5000);
+    await eventually(async () => (await detail(paid.orderId)).status === 'success', 15_000);
     // A callback whose amount disagrees with the order: stored as mismatch, order flagged.
     const keys = {
       gatewayPrivateKeyPem: service.credentials.gatewayPrivateKeyPem,

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { launchTestBrowser, type TestBrowser } from '../support/browser.js';
+import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import {
   ADMIN_KEY,
   startTestService,
@@ -19,6 +20,11 @@ const jsQR = createRequire(import.meta.url)('jsqr') as typeof import('jsqr').def
 const STRICT_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
+/** expect.poll waits 1 s by default; a loaded machine needs longer, a broken page fails anyway. */
+function poll<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 15_000 });
+}
+
 interface OrderView {
   orderId: string;
   transactionId: string;
@@ -32,7 +38,8 @@ interface OrderView {
  * service and the sandbox gateway: nothing here talks to the database or calls our code directly
  * except through HTTP, as an operator and a payer would.
  */
-describe('the console in a browser', () => {
+// A browser on a shared 2-core machine during the whole suite: generous bounds, never a hang.
+describe('the console in a browser', { timeout: 90_000 }, () => {
   let service: TestService;
   let browser: TestBrowser;
   let order: OrderView;
@@ -95,7 +102,7 @@ describe('the console in a browser', () => {
     await page.getByLabel('Order id or PTS transaction id').fill(search);
     await page.getByRole('button', { name: 'Apply' }).click();
     const rows = page.locator('[data-testid="orders-table"] tbody tr');
-    await expect.poll(() => rows.count()).toBe(1);
+    await poll(() => rows.count()).toBe(1);
     await rows.first().getByRole('link', { name: order.orderId }).click();
     await page.locator('[data-testid="order"]').waitFor();
   }
@@ -110,9 +117,9 @@ describe('the console in a browser', () => {
 
     await findOrder(console, order.transactionId);
     expect(console.url()).not.toContain(ADMIN_KEY);
-    await expect
-      .poll(() => console.locator('[data-testid="order"]').getAttribute('data-status'))
-      .toBe('waiting');
+    await poll(() => console.locator('[data-testid="order"]').getAttribute('data-status')).toBe(
+      'waiting',
+    );
 
     // The payer, in another tab: the sandbox checkout page shows the QR code as an image.
     const checkout = await browser.page();
@@ -139,14 +146,12 @@ describe('the console in a browser', () => {
 
     // The console's order page reads a moving order again by itself until it is final.
     await console.bringToFront();
-    await expect
-      .poll(() => console.locator('[data-testid="order"]').getAttribute('data-status'), {
-        timeout: 10_000,
-      })
-      .toBe('success');
+    await poll(() => console.locator('[data-testid="order"]').getAttribute('data-status')).toBe(
+      'success',
+    );
     const timeline = console.locator('[data-testid="timeline"]');
     for (const to of ['created', 'waiting', 'processing', 'success']) {
-      await expect.poll(() => timeline.locator(`li[data-to="${to}"]`).count()).toBe(1);
+      await poll(() => timeline.locator(`li[data-to="${to}"]`).count()).toBe(1);
     }
     const success = timeline.locator('li[data-to="success"]');
     expect(await success.locator('[data-cause]').getAttribute('data-cause')).toBe('callback');
@@ -186,7 +191,7 @@ describe('the console in a browser', () => {
     const id = await final.getAttribute('data-callback-id');
     await final.getByRole('button', { name: 'Replay' }).click();
     await console.locator('#toast').getByText(`Replayed #${id}: duplicate`).waitFor();
-    await expect.poll(() => timeline.locator('li.tl-callback').count()).toBe(3);
+    await poll(() => timeline.locator('li.tl-callback').count()).toBe(3);
     const replay = timeline.locator('li.tl-callback').last();
     expect(await replay.textContent()).toContain(`replay of #${id}`);
     expect(await replay.locator('[data-outcome]').textContent()).toBe('duplicate');
@@ -212,7 +217,7 @@ describe('the console in a browser', () => {
           .at(-1),
       );
     const rows = console.locator('[data-testid="metric-orders"] tbody tr');
-    await expect.poll(() => rows.count()).toBe(2);
+    await poll(() => rows.count()).toBe(2);
     for (const row of await rows.all()) {
       const status = await row.getAttribute('data-status');
       const shown = Number(await row.locator('[data-count]').getAttribute('data-count'));
@@ -235,12 +240,10 @@ describe('the console in a browser', () => {
       '100.0 %',
     );
     // The charts are drawn (Chart.js marks its canvases), and the account's balance arrives.
-    await expect.poll(() => console.locator('canvas').count()).toBe(3);
-    await expect
-      .poll(() =>
-        console.evaluate(() => document.querySelectorAll('canvas').length > 0 && 'Chart' in window),
-      )
-      .toBe(true);
+    await poll(() => console.locator('canvas').count()).toBe(3);
+    await poll(() =>
+      console.evaluate(() => document.querySelectorAll('canvas').length > 0 && 'Chart' in window),
+    ).toBe(true);
     await console.locator('[data-account="main"] table').waitFor();
     expect(problems).toEqual([]);
   });
@@ -281,5 +284,75 @@ describe('the console in a browser', () => {
     expect(page.url()).not.toContain('not-a-key');
     expect(await page.evaluate(() => sessionStorage.getItem('pts-console-key'))).toBeNull();
     expect(await page.getByRole('link', { name: 'Orders' }).isVisible()).toBe(false);
+  });
+
+  it('pages through orders, filters by status and flag, syncs an order, and lists a mismatched callback first', async () => {
+    saveScreenshotsOnFailure('paging-filters');
+    const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+    for (let i = 0; i < 28; i++) {
+      const res = await request(service.url)
+        .post('/admin/payments')
+        .set(admin)
+        .send({ orderId: `PAGE-${i}`, amount: '5.00', currency: 'PHP', channel: 'QRPH' });
+      expect(res.status).toBe(201);
+    }
+    // PAGE-3 gets a callback whose amount disagrees: stored as mismatch, the order flagged.
+    const page3 = (await request(service.url).get('/admin/orders/PAGE-3').set(admin)).body;
+    const keys = {
+      gatewayPrivateKeyPem: service.credentials.gatewayPrivateKeyPem,
+      safecode: service.credentials.safecode,
+    };
+    const body = signedCallbackBody(
+      keys,
+      callbackFields(service.credentials.userId, { ...page3, amount: '7.00' }, '2000'),
+    );
+    await request(service.url)
+      .post('/pts/callback/payment')
+      .set('Content-Type', 'application/json')
+      .send(body);
+
+    const console = await browser.page();
+    const problems = problemsOf(console);
+    await signIn(console, ADMIN_KEY);
+    await console.getByRole('link', { name: 'Orders' }).click();
+    const rows = console.locator('[data-testid="orders-table"] tbody tr');
+    const ids = async () =>
+      rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-order-id')));
+    await poll(() => rows.count()).toBe(25);
+    const first = await ids();
+    expect(first[0]).toBe('PAGE-27');
+    await console.getByRole('button', { name: 'Older →' }).click();
+    await poll(() => rows.count()).toBe(5);
+    const second = await ids();
+    expect(second).toEqual(['PAGE-2', 'PAGE-1', 'PAGE-0', 'CONSOLE-2', 'CONSOLE-1']);
+    expect(await console.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
+    await console.getByRole('button', { name: '← Newer' }).click();
+    await poll(ids).toEqual(first);
+
+    await console.getByLabel('Status').selectOption('success');
+    await console.getByRole('button', { name: 'Apply' }).click();
+    await poll(ids).toEqual(['CONSOLE-1']);
+    await console.getByRole('link', { name: 'Reset' }).click();
+    await console.getByLabel('Flag').selectOption('amount_mismatch');
+    await console.getByRole('button', { name: 'Apply' }).click();
+    await poll(ids).toEqual(['PAGE-3']);
+    expect(await rows.first().locator('[data-flag]').textContent()).toBe('amount_mismatch');
+
+    // Sync now asks PTS and applies what it says: the order is still waiting there.
+    await rows.first().getByRole('link', { name: 'PAGE-3' }).click();
+    await console.getByRole('button', { name: 'Sync now' }).click();
+    await console.locator('#toast').getByText('Synced: PTS says 0000, order is waiting').waitFor();
+    const synced = (await request(service.url).get('/admin/orders/PAGE-3').set(admin)).body;
+    expect(synced.lastQueriedAt).not.toBeNull();
+    await poll(() => console.locator('dd', { hasText: 'never' }).count()).toBe(0);
+
+    await console.getByRole('link', { name: 'Callbacks' }).click();
+    const mismatched = console.locator('[data-testid="callbacks-mismatch"] tbody tr');
+    await poll(() => mismatched.count()).toBe(1);
+    expect(await mismatched.first().textContent()).toContain(
+      "submit_amount 7.00 differs from the order's 5.00",
+    );
+    expect(await console.locator('[data-testid="callbacks-rejected"] tbody tr').count()).toBe(0);
+    expect(problems).toEqual([]);
   });
 });

@@ -42,7 +42,7 @@ export async function launchTestBrowser(): Promise<TestBrowser> {
     context,
     async page() {
       const page = await context.newPage();
-      page.setDefaultTimeout(10_000);
+      page.setDefaultTimeout(20_000);
       return page;
     },
     async screenshots(name) {
