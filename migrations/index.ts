@@ -3,6 +3,7 @@ import { CreateAccessTokens1764100000001 } from './1764100000001-create-access-t
 import { CreateOrdersAndCallbacks1764100000002 } from './1764100000002-create-orders-and-callbacks.js';
 import { OutboxOrderIndex1764100000003 } from './1764100000003-outbox-order-index.js';
 import { CallbackBodyDigest1764100000012 } from './1764100000012-callback-body-digest.js';
+import { OrderSearchIndexes1764100000016 } from './1764100000016-order-search-indexes.js';
 
 /**
  * Every migration, in order. Listed by class rather than by glob so that the same list works
@@ -14,4 +15,5 @@ export const PTS_MIGRATIONS = [
   CreateOrdersAndCallbacks1764100000002,
   OutboxOrderIndex1764100000003,
   CallbackBodyDigest1764100000012,
+  OrderSearchIndexes1764100000016,
 ];

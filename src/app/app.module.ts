@@ -8,7 +8,9 @@ import { AdminController } from './admin/admin.controller.js';
 import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
 import { AdminAuthGuard } from './admin/admin-auth.guard.js';
 import { AdminOrdersService } from './admin/admin-orders.service.js';
+import { AdminOverviewService } from './admin/admin-overview.service.js';
 import type { AppSettings } from './app-settings.js';
+import { ConsoleController } from './console/console.controller.js';
 import {
   buildDataSourceOptions,
   DEFAULT_DATABASE_TIMEOUTS,
@@ -33,12 +35,13 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         rateLimitModule({ ...DEFAULT_RATE_LIMITS, ...settings.rateLimits }),
       ],
-      controllers: [AdminController, OpsController],
+      controllers: [AdminController, OpsController, ConsoleController],
       providers: [
         { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         AdminAuthGuard,
         AdminOrdersService,
+        AdminOverviewService,
         GatewayReachability,
       ],
     };

@@ -21,6 +21,11 @@ export interface AdminApiKey {
 
 export const ADMIN_API_KEYS = Symbol('ADMIN_API_KEYS');
 
+/** A request the guard let through carries the role of its key. */
+export interface AdminRequest extends Request {
+  adminRole?: AdminRole;
+}
+
 const WRITE_ROLE = 'pts:admin-write';
 
 /** Marks a route that changes something: `admin` keys only. Reads are open to `viewer` too. */
@@ -48,8 +53,6 @@ export class AdminKeyRing {
     return role;
   }
 }
-
-export type AdminRequest = Request & { adminRole?: AdminRole };
 
 /** The role of the key that the guard admitted, for views that differ by role. */
 export const AdminRoleOf = createParamDecorator(

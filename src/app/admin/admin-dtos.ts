@@ -28,6 +28,9 @@ import {
 import { IsAdminTime } from './admin-inputs.js';
 
 const POSITIVE = /[1-9]/;
+const FLAG_PATTERN = /^[a-z0-9_]{1,64}$/;
+export const OVERVIEW_BUCKETS = ['hour', 'day'] as const;
+export type OverviewBucket = (typeof OVERVIEW_BUCKETS)[number];
 const ORDER_ID_MESSAGE = 'orderId must be 1 to 64 letters, digits, "_" or "-"';
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -203,6 +206,24 @@ export class ListOrdersQuery {
   @IsAdminTime()
   to?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'Only orders carrying this flag, e.g. `amount_mismatch`, `conflicting_final_news`; `GET /admin/overview` lists the flags in use',
+    example: 'amount_mismatch',
+  })
+  @IsOptional()
+  @Matches(FLAG_PATTERN, { message: 'flag must be 1 to 64 lower-case letters, digits or "_"' })
+  flag?: string;
+
+  @ApiPropertyOptional({
+    description: 'Our order id or the PTS transaction id (exact match)',
+    example: 'ORD-1001',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64, { message: 'search must be 1 to 64 characters' })
+  search?: string;
+
   @ApiPropertyOptional({ default: 50, maximum: 200 })
   @IsOptional()
   @Type(() => Number)
@@ -218,6 +239,29 @@ export class ListOrdersQuery {
   cursor?: string;
 
   @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  account?: string;
+}
+
+/** Query of `GET /admin/overview`: the time series covers `[from, to)`, in `bucket` steps. */
+export class OverviewQuery {
+  @ApiPropertyOptional({ description: 'ISO time, inclusive; default: `to` minus 24 hours' })
+  @IsOptional()
+  @IsAdminTime()
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'ISO time, exclusive; default: now' })
+  @IsOptional()
+  @IsAdminTime()
+  to?: string;
+
+  @ApiPropertyOptional({ enum: OVERVIEW_BUCKETS, default: 'hour' })
+  @IsOptional()
+  @IsIn(OVERVIEW_BUCKETS)
+  bucket?: OverviewBucket;
+
+  @ApiPropertyOptional({ description: 'One account; all accounts when absent' })
   @IsOptional()
   @IsString()
   account?: string;

@@ -1,6 +1,23 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminAuthGuard, AdminRoleOf, AdminWrite, type AdminRole } from './admin-auth.guard.js';
+import {
+  AdminAuthGuard,
+  AdminRoleOf,
+  AdminWrite,
+  type AdminRequest,
+  type AdminRole,
+} from './admin-auth.guard.js';
 import { CallbackIdPipe, IdempotencyKey } from './admin-inputs.js';
 import {
   AccountQuery,
@@ -10,8 +27,10 @@ import {
   CreateWithdrawalDto,
   ListCallbacksQuery,
   ListOrdersQuery,
+  OverviewQuery,
 } from './admin-dtos.js';
 import { AdminOrdersService } from './admin-orders.service.js';
+import { AdminOverviewService } from './admin-overview.service.js';
 
 /** The admin REST API of interface.md section 2. */
 @ApiTags('admin')
@@ -19,7 +38,25 @@ import { AdminOrdersService } from './admin-orders.service.js';
 @Controller('admin')
 @UseGuards(AdminAuthGuard)
 export class AdminController {
-  constructor(private readonly service: AdminOrdersService) {}
+  constructor(
+    private readonly service: AdminOrdersService,
+    private readonly overviewService: AdminOverviewService,
+  ) {}
+
+  @Get('me')
+  @ApiOperation({ summary: 'The role of the key sent (`admin` or `viewer`): what a UI may offer' })
+  me(@Req() req: AdminRequest) {
+    return { role: req.adminRole };
+  }
+
+  @Get('overview')
+  @ApiOperation({
+    summary:
+      'Orders by kind and status (as the pts_orders gauge), success rate, orders per status over time, callbacks by outcome, flags in use, accounts',
+  })
+  overview(@Query() query: OverviewQuery) {
+    return this.overviewService.overview(query);
+  }
 
   @Post('payments')
   @AdminWrite()

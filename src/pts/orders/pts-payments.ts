@@ -76,6 +76,10 @@ export interface PtsOrderListQuery {
   status?: PtsOrderStatus;
   from?: Date;
   to?: Date;
+  /** Orders carrying this flag (`amount_mismatch`, ...). */
+  flag?: string;
+  /** Our order id or the PTS transaction id, exactly. */
+  search?: string;
   limit?: number;
   cursor?: string;
 }
@@ -206,6 +210,13 @@ export class PtsPayments {
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.from) qb.andWhere('o.created_at >= :from', { from: query.from });
     if (query.to) qb.andWhere('o.created_at < :to', { to: query.to });
+    // `@>` rather than `= ANY`, so that the GIN index on flags answers it.
+    if (query.flag) qb.andWhere('o.flags @> ARRAY[:flag]::text[]', { flag: query.flag });
+    if (query.search) {
+      qb.andWhere('(o.order_id = :search OR o.transaction_id = :search)', {
+        search: query.search,
+      });
+    }
     if (query.cursor) {
       const [at, id] = decodeCursor(query.cursor);
       qb.andWhere('(o.created_at, o.id) < (CAST(:at AS timestamptz), CAST(:id AS uuid))', {
