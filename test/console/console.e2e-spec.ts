@@ -207,7 +207,11 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await signIn(console, ADMIN_KEY);
     await console.getByRole('link', { name: 'Overview' }).click();
     await console.locator('[data-testid="overview"]').waitFor();
-    const metrics = (await request(service.url).get('/metrics')).text;
+    const metrics = (
+      await request(service.url)
+        .get('/metrics')
+        .set({ Authorization: `Bearer ${ADMIN_KEY}` })
+    ).text;
     const value = (line: RegExp) =>
       Number(
         metrics
