@@ -138,6 +138,12 @@ export async function startPtsService(
           callbackAllowedIps: config.callbackAllowedIps,
           timeoutMs: config.timeoutMs,
         },
+        orders: {
+          ...(config.reconcileDelays ? { reconcileDelays: config.reconcileDelays } : {}),
+          ...(config.unknownNotFoundGraceMs !== undefined
+            ? { unknownNotFoundGraceMs: config.unknownNotFoundGraceMs }
+            : {}),
+        },
         adminKeys,
       },
       { logger },

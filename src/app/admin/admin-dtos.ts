@@ -21,6 +21,7 @@ import {
   PTS_CALLBACK_OUTCOMES,
   type PtsCallbackOutcome,
 } from '../../pts/callbacks/pts-callback.entity.js';
+import { PTS_ORDER_FLAGS, type PtsOrderFlag } from '../../pts/orders/pts-order-flags.js';
 import {
   PTS_ORDER_STATUSES,
   type PtsOrderKind,
@@ -192,6 +193,14 @@ export class ListOrdersQuery {
   @IsOptional()
   @IsIn(PTS_ORDER_STATUSES)
   status?: PtsOrderStatus;
+
+  @ApiPropertyOptional({
+    enum: PTS_ORDER_FLAGS,
+    description: 'Orders carrying this flag; `reconcile_exhausted`: waiting for an operator',
+  })
+  @IsOptional()
+  @IsIn(PTS_ORDER_FLAGS)
+  flag?: PtsOrderFlag;
 
   @ApiPropertyOptional({ description: 'ISO time, inclusive' })
   @IsOptional()

@@ -4,13 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { PtsMetrics } from './pts-metrics.js';
 
-/** Flags an operator looks at; always reported, 0 when no order has them. */
-const PTS_OPERATOR_FLAGS = [
-  'reconcile_exhausted',
-  'pay_url_missing',
-  'amount_mismatch',
-  'conflicting_final_news',
-] as const;
+import { PTS_ORDER_FLAGS } from '../orders/pts-order-flags.js';
 
 /**
  * Order and callback metrics on the module's registry: callbacks by outcome, transitions by
@@ -68,7 +62,7 @@ export class PtsOrderMetrics {
             WHERE flags <> '{}' GROUP BY flag`,
         );
         this.reset();
-        for (const flag of PTS_OPERATOR_FLAGS) this.set({ flag }, 0);
+        for (const flag of PTS_ORDER_FLAGS) this.set({ flag }, 0);
         for (const row of rows) this.set({ flag: row.flag }, Number(row.n));
       },
     });

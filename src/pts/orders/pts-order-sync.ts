@@ -5,6 +5,7 @@ import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import { idText } from '../protocol/pts-message.js';
 import type { PtsOrderEntity } from './pts-order.entity.js';
+import type { PtsOrderFlag } from './pts-order-flags.js';
 import { PTS_STATUS_BY_TRANSACTION_STATUS } from './pts-order-status.js';
 import {
   PtsOrderTransitions,
@@ -15,7 +16,7 @@ import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settin
 import { PTS_RECONCILED_STATUSES } from './pts-reconcile-schedule.js';
 
 /** Flag of a payment PTS has, whose pay URL never reached us: the payer cannot be sent there. */
-export const PTS_PAY_URL_MISSING = 'pay_url_missing';
+export const PTS_PAY_URL_MISSING: PtsOrderFlag = 'pay_url_missing';
 
 /**
  * Asks PTS about one order and applies the answer through the state machine: the admin's

@@ -4,6 +4,7 @@ import { PtsSettings } from '../options/pts-settings.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
 import type { PtsOrderStatus } from './pts-order-status.js';
+import type { PtsOrderFlag } from './pts-order-flags.js';
 
 /** Orders that PTS may still move, so reconciliation asks about them (interface.md). */
 export const PTS_RECONCILED_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
@@ -14,7 +15,7 @@ export const PTS_RECONCILED_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
 ]);
 
 /** Flag of an order whose schedule ran out without news: an operator decides. */
-export const PTS_RECONCILE_EXHAUSTED = 'reconcile_exhausted';
+export const PTS_RECONCILE_EXHAUSTED: PtsOrderFlag = 'reconcile_exhausted';
 
 /** What a create waits at most for PTS's answer beyond the request timeout. */
 const CREATE_MARGIN_MS = 5000;
