@@ -20,7 +20,9 @@ interface ClaimedRow {
 }
 
 /** Wake-ups one worker takes at a time. */
-const BATCH = 20;
+const BATCH = 50;
+/** Orders of one batch delivered side by side (each order's events stay in order). */
+const PARALLEL_ORDERS = 8;
 
 /**
  * Delivers committed status changes from `pts_outbox` to host handlers, at least once, and for
@@ -86,12 +88,12 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
   }
 
   private async wake(jobs: PtsJob<{ orderRef: string }>[]): Promise<void> {
-    const done = new Set<string>();
-    for (const job of jobs) {
-      if (done.has(job.data.orderRef)) continue;
-      done.add(job.data.orderRef);
-      await this.deliverOrder(job.data.orderRef);
-    }
+    const orders = [...new Set(jobs.map((job) => job.data.orderRef))];
+    let next = 0;
+    const lane = async () => {
+      while (next < orders.length) await this.deliverOrder(orders[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_ORDERS, orders.length) }, lane));
   }
 
   /**
