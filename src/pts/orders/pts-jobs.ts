@@ -64,8 +64,9 @@ const SHORT_QUEUES: readonly PtsJobQueue[] = [PTS_JOB_QUEUES.sweep, PTS_JOB_QUEU
 export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('PtsJobs');
   private readonly boss: PgBoss;
-  private readonly workerIds = new Map<PtsJobQueue, string[]>();
+  private readonly workers = new Map<PtsJobQueue, PtsJobWorker[]>();
   private started = false;
+  private readonly timers: NodeJS.Timeout[] = [];
   readonly schema: string;
 
   constructor(
@@ -81,18 +82,33 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
       archiveCompletedAfterSeconds: 86_400,
       deleteAfterDays: 7,
       maintenanceIntervalSeconds: 60,
+      // Periodic jobs are sent by `every()`: pg-boss's cron runs on its own `work()` loop (see
+      // PtsJobWorker for why that is avoided).
+      schedule: false,
     });
     this.boss.on('error', (error: Error) => this.logger.warn(`job engine: ${error.message}`));
   }
 
   /** Installs or upgrades the job schema (under pg-boss's advisory lock) and the queues. */
   async onModuleInit(): Promise<void> {
-    await this.boss.start();
-    for (const name of Object.values(PTS_JOB_QUEUES)) {
-      await this.boss.createQueue(name, {
-        name,
-        policy: SHORT_QUEUES.includes(name) ? 'short' : 'standard',
-      });
+    // pg-boss 10 is not safe against itself here: two instances installing the schema or
+    // creating a queue (a partition) at the same moment collide or deadlock. One at a time.
+    const lock = this.dataSource.createQueryRunner();
+    await lock.query(`SELECT pg_advisory_lock(hashtext($1))`, [`pts_jobs_setup:${this.schema}`]);
+    try {
+      await this.boss.start();
+      for (const name of Object.values(PTS_JOB_QUEUES)) {
+        if (await this.boss.getQueue(name)) continue;
+        await this.boss.createQueue(name, {
+          name,
+          policy: SHORT_QUEUES.includes(name) ? 'short' : 'standard',
+        });
+      }
+    } finally {
+      await lock
+        .query(`SELECT pg_advisory_unlock(hashtext($1))`, [`pts_jobs_setup:${this.schema}`])
+        .catch(() => undefined);
+      await lock.release();
     }
     this.started = true;
   }
@@ -100,8 +116,9 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    // Jobs in flight finish (or are handed back as failed, to be retried) before the
-    // DataSource closes.
+    for (const timer of this.timers) clearInterval(timer);
+    // Jobs in flight finish before the DataSource closes.
+    await Promise.all([...this.workers.values()].flat().map((w) => w.stop()));
     await this.boss.stop({ graceful: true, close: false, wait: true, timeout: 10_000 });
   }
 
@@ -141,9 +158,22 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
     );
   }
 
-  /** Runs a cron schedule (UTC) once across all instances. */
-  async schedule(queue: PtsJobQueue, cron: string): Promise<void> {
-    await this.boss.schedule(queue, cron, {}, { tz: 'UTC' });
+  /**
+   * A job of `queue` once per `seconds` across all instances: every instance offers one per
+   * period, and pg-boss keeps one per time slot (`singletonSeconds`).
+   */
+  every(queue: PtsJobQueue, seconds: number): void {
+    if (this.settings.dispatchIntervalMs <= 0) return;
+    const offer = () => {
+      if (!this.started) return;
+      this.boss
+        .send(queue, {}, { singletonKey: queue, singletonSeconds: seconds, retryLimit: 0 })
+        .catch((error: Error) => this.logger.warn(`${queue}: ${error.message}`));
+    };
+    const timer = setInterval(offer, Math.min(seconds, 60) * 1000);
+    timer.unref();
+    this.timers.push(timer);
+    offer();
   }
 
   /**
@@ -156,36 +186,25 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
     handler: (jobs: PtsJob<T>[]) => Promise<void>,
   ): Promise<void> {
     if (this.settings.dispatchIntervalMs <= 0) return;
-    const ids: string[] = [];
+    const workers = this.workers.get(queue) ?? [];
     for (let i = 0; i < (options.workers ?? 1); i++) {
-      const id = await this.boss.work<T>(
+      const worker = new PtsJobWorker(
+        this.boss,
         queue,
-        {
-          batchSize: options.batchSize,
-          includeMetadata: true,
-          pollingIntervalSeconds: this.settings.dispatchIntervalMs / 1000,
-        },
-        async (jobs) => {
-          await handler(
-            jobs.map((j) => ({
-              id: j.id,
-              data: j.data,
-              retryCount: j.retryCount,
-              retryLimit: j.retryLimit,
-            })),
-          );
-          // A full batch: there is likely more; fetch again without waiting for the poll.
-          if (jobs.length === options.batchSize) this.boss.notifyWorker(id);
-        },
+        options.batchSize,
+        this.settings.dispatchIntervalMs,
+        handler as (jobs: PtsJob<object>[]) => Promise<void>,
+        (message) => this.logger.warn(message),
       );
-      ids.push(id);
+      workers.push(worker);
+      worker.start();
     }
-    this.workerIds.set(queue, [...(this.workerIds.get(queue) ?? []), ...ids]);
+    this.workers.set(queue, workers);
   }
 
   /** Tells this instance's workers of `queue` to look now (after a commit that enqueued). */
   notify(queue: PtsJobQueue): void {
-    for (const id of this.workerIds.get(queue) ?? []) this.boss.notifyWorker(id);
+    for (const worker of this.workers.get(queue) ?? []) worker.notify();
   }
 
   /** Jobs of a queue by state, for metrics and tests. */
@@ -234,4 +253,93 @@ async function structured(
 ): Promise<{ rows: unknown[] }> {
   const result = await runner.query(text, values, true);
   return { rows: (result as { records?: unknown[] }).records ?? [] };
+}
+
+/**
+ * One worker: fetch a batch, run the handler, complete or fail the batch, and poll again after
+ * the interval (at once after a full batch or a `notify`). Written here rather than pg-boss's
+ * `work()`, which does not await completing a job: with the database briefly gone that
+ * rejection is unhandled and ends the process.
+ */
+class PtsJobWorker {
+  private stopped = false;
+  private again = false;
+  private running?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly boss: PgBoss,
+    private readonly queue: PtsJobQueue,
+    private readonly batchSize: number,
+    private readonly intervalMs: number,
+    private readonly handler: (jobs: PtsJob<object>[]) => Promise<void>,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  notify(): void {
+    this.again = true;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      this.again = false;
+      let fetched = 0;
+      try {
+        fetched = await this.round();
+      } catch (error) {
+        this.warn(`${this.queue}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      if (this.stopped) return;
+      if (fetched === this.batchSize || this.again) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.intervalMs);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.wake = done;
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private async round(): Promise<number> {
+    const jobs = await this.boss.fetch<object>(this.queue, {
+      batchSize: this.batchSize,
+      includeMetadata: true,
+    });
+    if (jobs.length === 0) return 0;
+    const ids = jobs.map((j) => j.id);
+    try {
+      await this.handler(
+        jobs.map((j) => ({
+          id: j.id,
+          data: j.data,
+          retryCount: j.retryCount,
+          retryLimit: j.retryLimit,
+        })),
+      );
+    } catch (error) {
+      // Retried by pg-boss with the jobs' backoff; a job left active expires and is retried.
+      await this.boss.fail(this.queue, ids, toOutput(error));
+      return jobs.length;
+    }
+    await this.boss.complete(this.queue, ids);
+    return jobs.length;
+  }
+}
+
+function toOutput(error: unknown): object {
+  return { message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }

@@ -59,7 +59,7 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
         await this.sweep(job.data.lostAfterMs ?? LOST_AFTER_MS);
       },
     );
-    await this.jobs.schedule(PTS_JOB_QUEUES.sweep, '* * * * *');
+    this.jobs.every(PTS_JOB_QUEUES.sweep, 60);
     // At start-up: whatever came due while no instance ran (interrupted creates above all).
     await this.jobs.sendNow(PTS_JOB_QUEUES.sweep, { lostAfterMs: 0 });
     this.jobs.notify(PTS_JOB_QUEUES.sweep);

@@ -36,7 +36,7 @@ export class PtsRetention implements OnApplicationBootstrap {
         `retention: ${result.deliveredEvents} delivered events deleted, ${result.refusedCallbacks} refused callbacks compacted, ${result.expiredTokens} expired tokens deleted`,
       );
     });
-    await this.jobs.schedule(PTS_JOB_QUEUES.retention, '23 * * * *');
+    this.jobs.every(PTS_JOB_QUEUES.retention, 3600);
   }
 
   /** One pass; also what the hourly job runs. */
