@@ -50,7 +50,7 @@ function lostCallbacks(label: string, reconcileDelays: string) {
     label,
     pts: { callbackBaseUrl: 'http://127.0.0.1:9', timeoutMs: 500 },
     sandbox: { callbackRetry: { attempts: 1, baseDelayMs: 10 } },
-    orders: { reconcileDelays, unknownNotFoundGraceMs: 1000 },
+    orders: { reconcileDelays, unknownNotFoundGraceMs: 1000, reconcileRetryDelayMs: 1000 },
   });
 }
 
@@ -180,6 +180,28 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     expect(again.status).toBe(202);
     expect(again.body).toMatchObject({ orderId, status: 'waiting', payUrl: null });
     expect(again.body.flags).toContain('pay_url_missing');
+  });
+
+  it('retries a query the gateway failed, with growing pauses, within the same step', async () => {
+    await service.app
+      .get(PtsPayments)
+      .createPayment({ orderId: 'retry-1', amount: '5.00', currency: 'PHP', channel: 'QRPH' });
+    service.sandbox.setFault({
+      kind: 'error',
+      code: '8001',
+      endpoint: 'paymentQuery',
+      orderId: 'retry-1',
+      times: 2,
+    });
+    await service.sandbox.settle(service.credentials.userId, 'retry-1', 'pay');
+    const done = await until(service, 'retry-1', (o) => o.status === 'success', 15_000);
+    expect(done.history.at(-1)).toMatchObject({ to: 'success', cause: 'reconcile' });
+    const queries = queriesOf(service, 'retry-1');
+    expect(queries.map((q) => q.code)).toEqual(['8001', '8001', '1000']);
+    const at = queries.map((q) => Date.parse(q.at));
+    // Backoff from 1 s, doubled each time (with jitter upwards).
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(2000);
   });
 
   it('rejects an unknown order that PTS never saw once its grace has passed', async () => {

@@ -42,8 +42,6 @@ export interface PtsJobSendOptions {
   retryBackoff?: boolean;
   /** A job still active after this long is taken as crashed and retried. */
   expireInSeconds?: number;
-  /** At most one job with this key waits in the queue (for `short` queues). */
-  singletonKey?: string;
 }
 
 export interface PtsJobWorkOptions {
@@ -207,15 +205,6 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
     for (const worker of this.workers.get(queue) ?? []) worker.notify();
   }
 
-  /** Jobs of a queue by state, for metrics and tests. */
-  async counts(queue: PtsJobQueue): Promise<Record<string, number>> {
-    const rows = await this.dataSource.query<{ state: string; n: string }[]>(
-      `SELECT state, count(*) AS n FROM ${this.schema}.job WHERE name = $1 GROUP BY state`,
-      [queue],
-    );
-    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
-  }
-
   private pgBossOptions(queue: PtsJobQueue, options: PtsJobSendOptions) {
     // A delivery that crashed is retried once its lease has run out.
     const expireInSeconds =
@@ -226,7 +215,6 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
       retryDelay: Math.max(1, Math.round(options.retryDelaySeconds ?? 5)),
       retryBackoff: options.retryBackoff ?? true,
       expireInSeconds: options.expireInSeconds ?? expireInSeconds,
-      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     };
   }
 
