@@ -114,7 +114,7 @@ export class PtsPayments {
     return this.create('withdraw', input);
   }
 
-  /** Query PTS now and apply its answer (A8: the only way out of `unknown`). */
+  /** Query PTS now and apply its answer (what reconciliation does on its schedule). */
   async sync(orderId: string, accountName?: string): Promise<PtsOrderEntity> {
     const order = await this.get(orderId, accountName);
     return (await this.orderSync.query(order, 'query')).order;
