@@ -2,6 +2,7 @@ import { CreateSchemaInfo1764100000000 } from './1764100000000-create-schema-inf
 import { CreateAccessTokens1764100000001 } from './1764100000001-create-access-tokens.js';
 import { CreateOrdersAndCallbacks1764100000002 } from './1764100000002-create-orders-and-callbacks.js';
 import { OutboxOrderIndex1764100000003 } from './1764100000003-outbox-order-index.js';
+import { Reconciliation1764100000004 } from './1764100000004-reconciliation.js';
 import { CallbackBodyDigest1764100000012 } from './1764100000012-callback-body-digest.js';
 import { OrderSearchIndexes1764100000016 } from './1764100000016-order-search-indexes.js';
 
@@ -14,6 +15,7 @@ export const PTS_MIGRATIONS = [
   CreateAccessTokens1764100000001,
   CreateOrdersAndCallbacks1764100000002,
   OutboxOrderIndex1764100000003,
+  Reconciliation1764100000004,
   CallbackBodyDigest1764100000012,
   OrderSearchIndexes1764100000016,
 ];

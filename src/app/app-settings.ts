@@ -1,5 +1,5 @@
 import type { PtsModuleOptions } from '../pts/options/pts-module-options.js';
-import type { PtsOrdersSettings } from '../pts/orders/pts-orders-settings.js';
+import type { PtsOrdersOptions } from '../pts/orders/pts-orders-settings.js';
 import type { DatabaseSettings } from './database/data-source-options.js';
 import type { AdminApiKey } from './admin/admin-auth.guard.js';
 import type { RateLimits } from './http/rate-limits.js';
@@ -12,7 +12,7 @@ export interface AppSettings {
   pts: PtsModuleOptions;
   adminKeys: readonly AdminApiKey[];
   /** Tuning of the order layer (event dispatch); defaults when absent. */
-  orders?: Partial<PtsOrdersSettings>;
+  orders?: PtsOrdersOptions;
   /** Largest admin JSON body. */
   jsonBodyLimit?: string;
   /** Per-address rate limits; `DEFAULT_RATE_LIMITS` for what is absent. */

@@ -146,6 +146,12 @@ export async function startPtsService(
           callbackAllowedIps: config.callbackAllowedIps,
           timeoutMs: config.timeoutMs,
         },
+        orders: {
+          ...(config.reconcileDelays ? { reconcileDelays: config.reconcileDelays } : {}),
+          ...(config.unknownNotFoundGraceMs !== undefined
+            ? { unknownNotFoundGraceMs: config.unknownNotFoundGraceMs }
+            : {}),
+        },
         adminKeys,
         rateLimits: config.hardening.rateLimits,
         opsAccess: config.hardening.opsAccess,

@@ -119,7 +119,18 @@ export type { PtsOrderKind, PtsOrderStatus } from './orders/pts-order-status.js'
 export { OnPtsOrderStatus } from './orders/pts-order-events.js';
 export type { PtsOrderStatusEvent } from './orders/pts-order-events.js';
 export { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
-export type { PtsOrdersSettings } from './orders/pts-orders-settings.js';
+export type { PtsOrdersOptions, PtsOrdersSettings } from './orders/pts-orders-settings.js';
+// Reconciliation, jobs and retention (docs/reconciliation.md)
+export { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
+export { PtsRetention } from './orders/pts-retention.js';
+export type { PtsRetentionResult } from './orders/pts-retention.js';
+export {
+  PTS_ORDER_FLAGS,
+  PTS_ORDER_FLAG_NOTES,
+  ptsOrderFlagNote,
+} from './orders/pts-order-flags.js';
+export type { PtsOrderFlag } from './orders/pts-order-flags.js';
+export { parsePtsDelays, parsePtsDuration } from './orders/pts-durations.js';
 export {
   PtsCallbackNotFoundError,
   PtsDuplicateOrderError,

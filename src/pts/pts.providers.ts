@@ -16,6 +16,11 @@ import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
 import { PtsPayments } from './orders/pts-payments.js';
+import { PtsJobs } from './orders/pts-jobs.js';
+import { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
+import { PtsOrderSync } from './orders/pts-order-sync.js';
+import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
+import { PtsRetention } from './orders/pts-retention.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
 import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
@@ -67,12 +72,16 @@ export const PTS_CLIENT_PROVIDERS: Provider[] = [
   PtsClient,
 ];
 
-/** Every provider of the module; other capabilities append their arrays here. */
-/** Orders, their state machine, host events, and the callback side. */
+/** Orders, their state machine, jobs (events, reconciliation, retention), the callback side. */
 export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsOrderMetrics,
+  PtsJobs,
+  PtsReconcileSchedule,
   PtsOrderTransitions,
   PtsOutboxDispatcher,
+  PtsOrderSync,
+  PtsOrderReconciler,
+  PtsRetention,
   PtsPayments,
   PtsCallbackProcessor,
   PtsCallbackQueries,
@@ -97,6 +106,8 @@ export const PTS_EXPORTS: (Type | symbol | string)[] = [
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsOutboxDispatcher,
+  PtsOrderReconciler,
+  PtsRetention,
 ];
 
 /** Controllers of the module; the callback routes are added here. */

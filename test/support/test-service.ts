@@ -8,7 +8,7 @@ import type { DatabaseSettings } from '../../src/app/database/data-source-option
 import { freePort } from '../../src/app/database/embedded-postgres.js';
 import type { PtsModuleOptions } from '../../src/pts/options/pts-module-options.js';
 import type { PtsOrderStatusEvent } from '../../src/pts/orders/pts-order-events.js';
-import type { PtsOrdersSettings } from '../../src/pts/orders/pts-orders-settings.js';
+import type { PtsOrdersOptions } from '../../src/pts/orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.js';
 import {
   generateSandboxCredentials,
@@ -29,7 +29,7 @@ export interface TestServiceOptions {
   withdrawConfirm?: boolean;
   sandbox?: Partial<PtsSandboxOptions>;
   pts?: Partial<PtsModuleOptions>;
-  orders?: Partial<PtsOrdersSettings>;
+  orders?: PtsOrdersOptions;
   /** Logs of the app (default: none, or Nest's console logger with PTS_TEST_LOG=1). */
   logger?: JsonLogger;
   /** A second instance of the service on the database and sandbox of this one. */

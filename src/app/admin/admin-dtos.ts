@@ -20,6 +20,7 @@ import {
   PTS_CALLBACK_OUTCOMES,
   type PtsCallbackOutcome,
 } from '../../pts/callbacks/pts-callback.entity.js';
+import { PTS_ORDER_FLAGS, type PtsOrderFlag } from '../../pts/orders/pts-order-flags.js';
 import {
   PTS_ORDER_STATUSES,
   type PtsOrderKind,
@@ -28,7 +29,6 @@ import {
 import { IsAdminTime } from './admin-inputs.js';
 
 const POSITIVE = /[1-9]/;
-const FLAG_PATTERN = /^[a-z0-9_]{1,64}$/;
 export const OVERVIEW_BUCKETS = ['hour', 'day'] as const;
 export type OverviewBucket = (typeof OVERVIEW_BUCKETS)[number];
 const ORDER_ID_MESSAGE = 'orderId must be 1 to 64 letters, digits, "_" or "-"';
@@ -196,6 +196,14 @@ export class ListOrdersQuery {
   @IsIn(PTS_ORDER_STATUSES)
   status?: PtsOrderStatus;
 
+  @ApiPropertyOptional({
+    enum: PTS_ORDER_FLAGS,
+    description: 'Orders carrying this flag; `reconcile_exhausted`: waiting for an operator',
+  })
+  @IsOptional()
+  @IsIn(PTS_ORDER_FLAGS)
+  flag?: PtsOrderFlag;
+
   @ApiPropertyOptional({ description: 'ISO time, inclusive' })
   @IsOptional()
   @IsAdminTime()
@@ -205,15 +213,6 @@ export class ListOrdersQuery {
   @IsOptional()
   @IsAdminTime()
   to?: string;
-
-  @ApiPropertyOptional({
-    description:
-      'Only orders carrying this flag, e.g. `amount_mismatch`, `conflicting_final_news`; `GET /admin/overview` lists the flags in use',
-    example: 'amount_mismatch',
-  })
-  @IsOptional()
-  @Matches(FLAG_PATTERN, { message: 'flag must be 1 to 64 lower-case letters, digits or "_"' })
-  flag?: string;
 
   @ApiPropertyOptional({
     description: 'Our order id or the PTS transaction id (exact match)',

@@ -18,6 +18,9 @@ import {
 } from './admin-dtos.js';
 import type { AdminRole } from './admin-auth.guard.js';
 import { callbackView, historyView, orderView } from './admin-views.js';
+import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
+
+type OrderView = ReturnType<typeof orderView>;
 
 /** Maps admin requests onto the module's services and its answers onto views. */
 @Injectable()
@@ -31,8 +34,7 @@ export class AdminOrdersService {
   ) {}
 
   async createPayment(dto: CreatePaymentDto, idempotencyKey?: string) {
-    const order = await this.payments.createPayment({ ...dto, idempotencyKey });
-    return orderView(order);
+    return createdAnswer(await this.payments.createPayment({ ...dto, idempotencyKey }));
   }
 
   async createWithdrawal(dto: CreateWithdrawalDto, idempotencyKey?: string) {
@@ -40,12 +42,14 @@ export class AdminOrdersService {
     const account = this.accounts.get(dto.account);
     if (account.apiVersion === 'v1') {
       const bankCard = await validated(V1BankCardDto, details);
-      const order = await this.payments.createWithdraw({ ...rest, bankCard, idempotencyKey });
-      return orderView(order);
+      return createdAnswer(
+        await this.payments.createWithdraw({ ...rest, bankCard, idempotencyKey }),
+      );
     }
     const payee = await validated(V2WithdrawDetailsDto, details);
-    const order = await this.payments.createWithdraw({ ...rest, details: payee, idempotencyKey });
-    return orderView(order);
+    return createdAnswer(
+      await this.payments.createWithdraw({ ...rest, details: payee, idempotencyKey }),
+    );
   }
 
   async list(query: ListOrdersQuery) {
@@ -99,6 +103,19 @@ export class AdminOrdersService {
     );
     return { account: this.accounts.get(query.account).name, items: result.items };
   }
+}
+
+/**
+ * 201 for an order PTS accepted and answered; 202 for one whose outcome is still open (an
+ * `Idempotency-Key` retry of an interrupted create: `unknown`) or that PTS has without a pay
+ * URL we could hand out (`pay_url_missing`): the caller must not take it as a usable order.
+ */
+function createdAnswer(order: PtsOrderEntity): { httpStatus: 201 | 202; body: OrderView } {
+  const open =
+    order.status === 'created' ||
+    order.status === 'unknown' ||
+    order.flags.includes('pay_url_missing');
+  return { httpStatus: open ? 202 : 201, body: orderView(order) };
 }
 
 /** Validates a nested object against a DTO, with field names prefixed by `details.`. */

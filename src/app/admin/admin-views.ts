@@ -2,6 +2,7 @@ import type { PtsCallbackEntity } from '../../pts/callbacks/pts-callback.entity.
 import type { AdminRole } from './admin-auth.guard.js';
 import type { PtsOrderHistoryEntity } from '../../pts/orders/pts-order-history.entity.js';
 import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
+import { ptsOrderFlagNote } from '../../pts/orders/pts-order-flags.js';
 
 /** An order as the admin API shows it; amounts are the stored decimal text (A7). */
 export function orderView(order: PtsOrderEntity) {
@@ -29,11 +30,15 @@ export function orderView(order: PtsOrderEntity) {
     remark: order.remark,
     details: order.details,
     flags: order.flags,
+    /** What each flag asks of an operator, in words. */
+    attention: order.flags.map((flag) => ({ flag, note: ptsOrderFlagNote(flag) ?? flag })),
     errorCode: order.errorCode,
     errorMessage: order.errorMessage,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
     lastQueriedAt: order.lastQueriedAt?.toISOString() ?? null,
+    nextReconcileAt: order.nextReconcileAt?.toISOString() ?? null,
+    reconcileAttempts: order.reconcileAttempts,
   };
 }
 

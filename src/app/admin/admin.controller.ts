@@ -7,8 +7,10 @@ import {
   Post,
   Query,
   Req,
+  Res,
   UseGuards,
 } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AdminAuthGuard,
@@ -61,16 +63,28 @@ export class AdminController {
   @AdminWrite()
   @ApiOperation({ summary: 'Create a payment order' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  createPayment(@Body() dto: CreatePaymentDto, @IdempotencyKey() key?: string) {
-    return this.service.createPayment(dto, key);
+  async createPayment(
+    @Body() dto: CreatePaymentDto,
+    @Res({ passthrough: true }) res: Response,
+    @IdempotencyKey() key?: string,
+  ) {
+    const answer = await this.service.createPayment(dto, key);
+    res.status(answer.httpStatus);
+    return answer.body;
   }
 
   @Post('withdrawals')
   @AdminWrite()
   @ApiOperation({ summary: 'Create a withdraw order' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  createWithdrawal(@Body() dto: CreateWithdrawalDto, @IdempotencyKey() key?: string) {
-    return this.service.createWithdrawal(dto, key);
+  async createWithdrawal(
+    @Body() dto: CreateWithdrawalDto,
+    @Res({ passthrough: true }) res: Response,
+    @IdempotencyKey() key?: string,
+  ) {
+    const answer = await this.service.createWithdrawal(dto, key);
+    res.status(answer.httpStatus);
+    return answer.body;
   }
 
   @Get('orders')

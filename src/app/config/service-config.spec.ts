@@ -129,6 +129,20 @@ describe('loadServiceConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(8);
   });
 
+  it('reads PTS_RECONCILE_DELAYS and refuses a schedule that does not grow', () => {
+    expect(loadServiceConfig({ PTS_RECONCILE_DELAYS: '30s, 2m,1h' }, '/srv').reconcileDelays).toBe(
+      '30s, 2m,1h',
+    );
+    expect(loadServiceConfig({}, '/srv').reconcileDelays).toBeUndefined();
+    expect(problemsOf({ PTS_RECONCILE_DELAYS: '5m,1m' }).join('\n')).toContain(
+      'PTS_RECONCILE_DELAYS must grow',
+    );
+    expect(problemsOf({ PTS_RECONCILE_DELAYS: '1m,soon' }).join('\n')).toContain('"soon"');
+    expect(problemsOf({ PTS_RECONCILE_NOT_FOUND_GRACE: 'a bit' }).join('\n')).toContain(
+      'PTS_RECONCILE_NOT_FOUND_GRACE',
+    );
+  });
+
   it('never repeats a secret in its messages', () => {
     const text = problemsOf({ ...production, PTS_SAFECODE: 'secret-safecode-x' }).join('\n');
     expect(text).not.toContain('secret-safecode-x');

@@ -5,6 +5,7 @@ import type { PtsAccountOptions } from '../../pts/options/pts-module-options.js'
 import { ptsAesKey } from '../../pts/protocol/pts-cipher.js';
 import { parsePtsPrivateKey, parsePtsPublicKey } from '../../pts/protocol/pts-keys.js';
 import { loadHardeningConfig, type HardeningConfig } from './hardening-config.js';
+import { parsePtsDelays, parsePtsDuration } from '../../pts/orders/pts-durations.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -25,6 +26,10 @@ export interface ServiceConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Database timeouts, rate limits, who reads /metrics and /docs (docs/hardening.md). */
   hardening: HardeningConfig;
+  /** `PTS_RECONCILE_DELAYS`, checked; undefined: the module's default schedule. */
+  reconcileDelays?: string;
+  /** `PTS_RECONCILE_NOT_FOUND_GRACE` in ms; undefined: the module's default. */
+  unknownNotFoundGraceMs?: number;
 }
 
 /** Every problem of the configuration at once; `npm start` prints them and exits 1. */
@@ -66,6 +71,20 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     if (family === 0 || (prefix !== undefined && !(Number(prefix) >= 0 && Number(prefix) <= max))) {
       problems.push(
         `PTS_CALLBACK_ALLOWED_IPS: "${entry}" is neither an IP address nor a CIDR such as 203.0.113.0/24`,
+      );
+    }
+  }
+  const reconcileDelays = env.PTS_RECONCILE_DELAYS?.trim() || undefined;
+  if (reconcileDelays) {
+    const parsed = parsePtsDelays(reconcileDelays);
+    if ('problem' in parsed) problems.push(`PTS_RECONCILE_DELAYS ${parsed.problem}`);
+  }
+  let unknownNotFoundGraceMs: number | undefined;
+  if (env.PTS_RECONCILE_NOT_FOUND_GRACE) {
+    unknownNotFoundGraceMs = parsePtsDuration(env.PTS_RECONCILE_NOT_FOUND_GRACE);
+    if (unknownNotFoundGraceMs === undefined) {
+      problems.push(
+        `PTS_RECONCILE_NOT_FOUND_GRACE must be a duration such as 30s, 5m or 1h, got "${env.PTS_RECONCILE_NOT_FOUND_GRACE}"`,
       );
     }
   }
@@ -137,6 +156,8 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     adminKeys,
     logLevel,
     hardening,
+    reconcileDelays,
+    unknownNotFoundGraceMs,
   };
 }
 

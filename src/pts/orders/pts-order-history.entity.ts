@@ -11,7 +11,11 @@ export type PtsTransitionCause =
   | 'gateway_no_answer'
   | 'callback'
   | 'query'
-  | 'not_found_at_gateway';
+  | 'not_found_at_gateway'
+  /** A create got no answer and the service stopped waiting (crash, lost connection). */
+  | 'interrupted'
+  /** A scheduled query at PTS (docs/reconciliation.md). */
+  | 'reconcile';
 
 /** One status transition of an order (table `pts_order_history`). */
 @Entity({ name: 'pts_order_history' })

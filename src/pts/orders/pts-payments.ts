@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { PtsClient } from '../client/pts-client.js';
-import type {
-  PtsOrderQueryResult,
-  PtsPaymentRequest,
-  PtsWithdrawRequest,
-} from '../client/pts-client.js';
+import type { PtsPaymentRequest, PtsWithdrawRequest } from '../client/pts-client.js';
 import {
   isPtsOutcomeUnknown,
   PtsError,
@@ -23,20 +19,16 @@ import {
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import { checkAmount } from '../client/pts-request-fields.js';
-import { sameAmount } from '../protocol/pts-amount.js';
-import { idText } from '../protocol/pts-message.js';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './pts-order-history.entity.js';
 import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
-import {
-  PTS_STATUS_BY_TRANSACTION_STATUS,
-  type PtsOrderKind,
-  type PtsOrderStatus,
-} from './pts-order-status.js';
+import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
 import { PtsOrderTransitions, type PtsOrderPatch } from './pts-order-transitions.js';
-import { PtsOutboxDispatcher } from './pts-outbox-dispatcher.js';
-import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
+import { PtsOrderSync, patchFromResult } from './pts-order-sync.js';
+import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+
+export { describeMismatch, patchFromResult } from './pts-order-sync.js';
 
 interface PtsCreateCommon {
   /** Account name; default account when absent. */
@@ -74,10 +66,10 @@ export interface PtsOrderListQuery {
   account?: string;
   kind?: PtsOrderKind;
   status?: PtsOrderStatus;
+  /** Orders carrying this flag, e.g. `reconcile_exhausted` (waiting for an operator). */
+  flag?: string;
   from?: Date;
   to?: Date;
-  /** Orders carrying this flag (`amount_mismatch`, ...). */
-  flag?: string;
   /** Our order id or the PTS transaction id, exactly. */
   search?: string;
   limit?: number;
@@ -112,8 +104,8 @@ export class PtsPayments {
     private readonly accounts: PtsAccounts,
     private readonly ptsSettings: PtsSettings,
     private readonly transitions: PtsOrderTransitions,
-    private readonly dispatcher: PtsOutboxDispatcher,
-    @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
+    private readonly orderSync: PtsOrderSync,
+    private readonly schedule: PtsReconcileSchedule,
   ) {}
 
   createPayment(input: PtsCreatePaymentInput): Promise<PtsOrderEntity> {
@@ -124,48 +116,10 @@ export class PtsPayments {
     return this.create('withdraw', input);
   }
 
-  /** Query PTS now and apply its answer (A8: the only way out of `unknown`). */
+  /** Query PTS now and apply its answer (what reconciliation does on its schedule). */
   async sync(orderId: string, accountName?: string): Promise<PtsOrderEntity> {
     const order = await this.get(orderId, accountName);
-    let result: PtsOrderQueryResult;
-    try {
-      result =
-        order.kind === 'payment'
-          ? await this.client.queryPayment(order.orderId, { account: order.account })
-          : await this.client.queryWithdraw(order.orderId, { account: order.account });
-    } catch (error) {
-      if (
-        error instanceof PtsGatewayError &&
-        error.ptsCode === '1002' &&
-        (order.status === 'unknown' || order.status === 'created') &&
-        Date.now() - order.createdAt.getTime() >= this.settings.unknownNotFoundGraceMs
-      ) {
-        // PTS never saw the create: it is safe to call the order refused.
-        return this.move(order.id, {
-          to: 'rejected',
-          cause: 'not_found_at_gateway',
-          detail: 'PTS answered 1002 (transaction not found) to a query',
-          patch: { errorCode: '1002', errorMessage: error.ptsMessage, lastQueriedAt: new Date() },
-        });
-      }
-      throw error;
-    }
-    const to = PTS_STATUS_BY_TRANSACTION_STATUS[result.status];
-    const account = this.accounts.get(order.account);
-    const mismatch = describeMismatch(order, account, {
-      userId: idText(result.raw.user_id),
-      submitAmount: result.submitAmount ?? undefined,
-      submitCurrency: result.submitCurrency ?? undefined,
-    });
-    return this.move(order.id, {
-      to,
-      cause: 'query',
-      detail: mismatch ?? `PTS status ${result.status}`,
-      flags: mismatch ? ['amount_mismatch'] : [],
-      patch: mismatch
-        ? { lastQueriedAt: new Date() }
-        : { ...patchFromResult(result), ptsStatus: result.status, lastQueriedAt: new Date() },
-    });
+    return (await this.orderSync.query(order, 'query')).order;
   }
 
   /** One order by our id; `PtsOrderNotFoundError` when unknown. */
@@ -253,7 +207,7 @@ export class PtsPayments {
     const fingerprint = fingerprintOf(kind, account.name, input);
 
     const stored = await this.insertCreated(kind, account, orderId, input, fingerprint);
-    if (!stored.fresh) return stored.order;
+    if (!stored.fresh) return this.asItStands(stored.order);
 
     try {
       const patch = await this.send(kind, account, orderId, input);
@@ -358,11 +312,11 @@ export class PtsPayments {
       );
       if (rows.length === 0) return undefined;
       const order = await this.transitions.lock(manager, rows[0].id);
-      await this.transitions.record(manager, order, null, { to: 'created', cause: 'create' });
+      await this.transitions.recordCreated(manager, order);
       return order;
     });
     if (inserted) {
-      this.dispatcher.nudge();
+      this.transitions.committed();
       return { order: inserted, fresh: true };
     }
     const repo = this.dataSource.getRepository(PtsOrderEntity);
@@ -381,64 +335,38 @@ export class PtsPayments {
     throw new PtsDuplicateOrderError(orderId, account.name);
   }
 
-  /** A transition in its own transaction, then a nudge to the event dispatcher. */
+  /**
+   * An `Idempotency-Key` retry gets the order as it stands, never a fresh-looking one: a create
+   * still in flight is waited for (up to the request timeout); one that will get no answer any
+   * more (its process died) becomes `unknown` now, and reconciliation resolves it.
+   */
+  private async asItStands(order: PtsOrderEntity): Promise<PtsOrderEntity> {
+    const repo = this.dataSource.getRepository(PtsOrderEntity);
+    let current = order;
+    while (current.status === 'created') {
+      const age = Date.now() - current.createdAt.getTime();
+      if (age >= this.schedule.createDeadlineMs) {
+        return (
+          await this.transitions.move(current.id, {
+            to: 'unknown',
+            cause: 'interrupted',
+            detail: 'the create got no answer (the service stopped or lost the connection)',
+          })
+        ).order;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      current = (await repo.findOneBy({ id: current.id })) ?? current;
+    }
+    return current;
+  }
+
+  /** A transition in its own transaction; the order as it stands afterwards. */
   private async move(
     orderRef: string,
     request: Parameters<PtsOrderTransitions['apply']>[2],
   ): Promise<PtsOrderEntity> {
-    const result = await this.dataSource.transaction((manager: EntityManager) =>
-      this.transitions.apply(manager, orderRef, request),
-    );
-    if (result.decision === 'apply') this.dispatcher.nudge();
-    return result.order;
+    return (await this.transitions.move(orderRef, request)).order;
   }
-}
-
-/**
- * What a create, query or callback answer tells about amounts and ids. A null (PTS sent null or
- * "", A5) never erases what identifies the order (transaction id, what was submitted); what was
- * accepted belongs to the status reported, so a failed payment's null `accept_amount` is stored.
- */
-export function patchFromResult(result: {
-  transactionId: string | null;
-  submitAmount: string | null;
-  submitCurrency: string | null;
-  acceptAmount: string | null;
-  acceptCurrency: string | null;
-  exchangeRate: string | null;
-}): PtsOrderPatch {
-  return {
-    transactionId: result.transactionId ?? undefined,
-    submitAmount: result.submitAmount ?? undefined,
-    submitCurrency: result.submitCurrency ?? undefined,
-    acceptAmount: result.acceptAmount,
-    acceptCurrency: result.acceptCurrency,
-    exchangeRate: result.exchangeRate,
-  };
-}
-
-/**
- * A8: news whose `submit_amount`, `submit_currency` or `user_id` disagrees with the order is
- * stored and flagged, never applied. Returns what disagrees, or undefined.
- */
-export function describeMismatch(
-  order: Pick<PtsOrderEntity, 'amount' | 'currency'>,
-  account: Pick<PtsAccount, 'userId'>,
-  news: { userId?: string; submitAmount?: string; submitCurrency?: string },
-): string | undefined {
-  const problems: string[] = [];
-  if (news.userId !== undefined && news.userId !== account.userId) {
-    problems.push(`user_id ${news.userId} is not the account's ${account.userId}`);
-  }
-  if (news.submitAmount !== undefined && !sameAmount(news.submitAmount, order.amount)) {
-    problems.push(`submit_amount ${news.submitAmount} differs from the order's ${order.amount}`);
-  }
-  if (news.submitCurrency !== undefined && news.submitCurrency !== order.currency) {
-    problems.push(
-      `submit_currency ${news.submitCurrency} differs from the order's ${order.currency}`,
-    );
-  }
-  return problems.length ? problems.join('; ') : undefined;
 }
 
 /** Payee details are personal data; account and card numbers keep only their last 4 digits. */
