@@ -127,7 +127,9 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     expect((listed.body.items as { orderId: string }[]).map((o) => o.orderId)).toContain('stuck-1');
     const badFlag = await request(service.url).get('/admin/orders').set(admin).query({ flag: 'x' });
     expect(badFlag.status).toBe(400);
-    const metrics = await request(service.url).get('/metrics');
+    const metrics = await request(service.url)
+      .get('/metrics')
+      .set({ Authorization: `Bearer ${ADMIN_KEY}` });
     expect(metrics.text).toMatch(/pts_orders_flagged\{flag="reconcile_exhausted"\} [1-9]/);
 
     // News (a callback) moves the order on: no longer waiting for an operator.
