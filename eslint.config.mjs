@@ -27,6 +27,31 @@ export default tseslint.config(
     },
   },
   {
+    // The service is a host like any other: it reaches the library only through the package's
+    // entry points (`pts-nest`, `pts-nest/protocol`, `pts-nest/testing`), never into its files.
+    files: ['src/app/**/*.ts', 'src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/pts/**',
+                '**/sandbox/**',
+                '**/cli/**',
+                '**/migrations/**',
+                'pts-nest/*/**',
+              ],
+              message:
+                'src/app is a host of the library: import from `pts-nest`, `pts-nest/protocol` or `pts-nest/testing` (export what it needs there).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests read untyped HTTP bodies (supertest's `body` is `any`) and assert on them.
     files: ['test/**/*.ts', '**/*.spec.ts'],
     rules: {

@@ -13,3 +13,10 @@ export const PTS_MIGRATIONS = [
   CreateOrdersAndCallbacks1764100000002,
   OutboxOrderIndex1764100000003,
 ];
+
+/**
+ * The migrations table of the service and of `pts migrate`. A host that runs `PTS_MIGRATIONS`
+ * through its own DataSource uses its own table (TypeORM's `migrations` by default); the boot
+ * check looks in both.
+ */
+export const PTS_MIGRATIONS_TABLE = 'pts_migrations';

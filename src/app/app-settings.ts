@@ -1,5 +1,4 @@
-import type { PtsModuleOptions } from '../pts/options/pts-module-options.js';
-import type { PtsOrdersSettings } from '../pts/orders/pts-orders-settings.js';
+import type { PtsModuleOptions, PtsOrdersSettings } from 'pts-nest';
 import type { DatabaseSettings } from './database/data-source-options.js';
 import type { AdminApiKey } from './admin/admin-auth.guard.js';
 

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PtsModule } from '../pts/pts.module.js';
+import { PtsModule } from 'pts-nest';
 import { AdminController } from './admin/admin.controller.js';
 import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
 import { AdminAuthGuard } from './admin/admin-auth.guard.js';

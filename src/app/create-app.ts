@@ -2,8 +2,7 @@ import { ValidationPipe, type LoggerService, type LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ptsRawBodyMiddleware } from '../pts/callbacks/pts-raw-body.js';
-import { PtsExceptionFilter } from '../pts/errors/pts-exception.filter.js';
+import { PtsExceptionFilter, ptsRawBodyMiddleware } from 'pts-nest';
 import { AppModule } from './app.module.js';
 import { JsonLogger, requestLogging } from './logging/json-logger.js';
 import type { AppSettings } from './app-settings.js';

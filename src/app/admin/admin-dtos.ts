@@ -1,8 +1,15 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { PTS_ORDER_ID_PATTERN } from '../../pts/orders/pts-order-id.js';
-import { PTS_AMOUNT_PATTERN } from '../../pts/protocol/pts-amount.js';
+import {
+  PTS_CALLBACK_OUTCOMES,
+  PTS_ORDER_ID_PATTERN,
+  PTS_ORDER_STATUSES,
+  type PtsCallbackOutcome,
+  type PtsOrderKind,
+  type PtsOrderStatus,
+} from 'pts-nest';
+import { PTS_AMOUNT_PATTERN } from 'pts-nest/protocol';
 import {
   IsIn,
   IsInt,
@@ -17,15 +24,6 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import {
-  PTS_CALLBACK_OUTCOMES,
-  type PtsCallbackOutcome,
-} from '../../pts/callbacks/pts-callback.entity.js';
-import {
-  PTS_ORDER_STATUSES,
-  type PtsOrderKind,
-  type PtsOrderStatus,
-} from '../../pts/orders/pts-order-status.js';
 
 const POSITIVE = /[1-9]/;
 const ORDER_ID_MESSAGE = 'orderId must be 1 to 64 letters, digits, "_" or "-"';

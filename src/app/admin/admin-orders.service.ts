@@ -1,11 +1,13 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
-import { PtsPayments } from '../../pts/orders/pts-payments.js';
-import { PtsCallbackProcessor } from '../../pts/callbacks/pts-callback-processor.js';
-import { PtsCallbackQueries } from '../../pts/callbacks/pts-callback-queries.js';
-import { PtsClient } from '../../pts/client/pts-client.js';
+import {
+  PtsAccounts,
+  PtsCallbackProcessor,
+  PtsCallbackQueries,
+  PtsClient,
+  PtsPayments,
+} from 'pts-nest';
 import {
   V1BankCardDto,
   V2WithdrawDetailsDto,

@@ -1,6 +1,4 @@
-import type { PtsCallbackEntity } from '../../pts/callbacks/pts-callback.entity.js';
-import type { PtsOrderHistoryEntity } from '../../pts/orders/pts-order-history.entity.js';
-import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
+import type { PtsCallbackEntity, PtsOrderEntity, PtsOrderHistoryEntity } from 'pts-nest';
 
 /** An order as the admin API shows it; amounts are the stored decimal text (A7). */
 export function orderView(order: PtsOrderEntity) {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AdminApiKey, AdminRole } from '../admin/admin-auth.guard.js';
-import type { PtsAccountOptions } from '../../pts/options/pts-module-options.js';
-import { ptsAesKey } from '../../pts/protocol/pts-cipher.js';
-import { parsePtsPrivateKey, parsePtsPublicKey } from '../../pts/protocol/pts-keys.js';
+import type { PtsAccountOptions } from 'pts-nest';
+import { parsePtsPrivateKey, parsePtsPublicKey, ptsAesKey } from 'pts-nest/protocol';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -7,8 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { PtsMetrics } from '../../pts/metrics/pts-metrics.js';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
+import { PtsAccounts, PtsMetrics } from 'pts-nest';
 
 /** Reports whether each account's gateway host answers at all; never fails the check. */
 @Injectable()

@@ -99,7 +99,12 @@ function isEmptyObject(value: unknown): boolean {
  * `app.use('/pts', ptsRawBodyMiddleware())`. Keeps the exact bytes for verification (A4).
  */
 export function ptsRawBodyMiddleware(limitBytes = 64 * 1024) {
-  return (req: IncomingMessage, _res: unknown, next: (error?: unknown) => void): void => {
+  // Named: the module's boot check recognises it in the host's middleware stack.
+  return function ptsRawBody(
+    req: IncomingMessage,
+    _res: unknown,
+    next: (error?: unknown) => void,
+  ): void {
     if (req.method !== 'POST') return next();
     readPtsRawBody(req, limitBytes).then(() => next(), next);
   };
