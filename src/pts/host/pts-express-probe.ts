@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** What the module reads of an Express 5 application's router. */
 interface ExpressLayer {
@@ -58,7 +58,8 @@ export async function expressRawBodyProblem(
 async function feedJson(layer: ExpressLayer, path: string): Promise<'kept' | 'lost' | 'untouched'> {
   const bytes = Buffer.from('{"probe":1}');
   const parsed: { body?: unknown; rawBody?: unknown } = {};
-  const req = Object.assign(new PassThrough(), parsed, {
+  // A readable stream, not a duplex: on-finished takes anything writable for a response.
+  const req = Object.assign(Readable.from([bytes]), parsed, {
     method: 'POST',
     url: path,
     originalUrl: path,
@@ -68,7 +69,6 @@ async function feedJson(layer: ExpressLayer, path: string): Promise<'kept' | 'lo
     upgrade: false,
     socket: { readable: true },
   });
-  req.end(bytes);
   const passed = await new Promise<boolean>((resolve) => {
     const timer = setTimeout(() => resolve(false), 2000);
     try {
