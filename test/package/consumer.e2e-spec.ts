@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,7 +119,10 @@ describe('pts-nest packed and installed into host apps', () => {
     }
   });
 
-  describe.each(['esm', 'cjs'])('a %s host', (kind) => {
+  describe.each([
+    ['ESM', 'esm'],
+    ['CommonJS', 'cjs'],
+  ])('the %s host app', (_style, kind) => {
     it('installs it with its peers, type-checks against its types and passes its own e2e test', async () => {
       const app = join(work, kind);
       await cp(join(HOSTS, kind), app, {
@@ -146,10 +149,17 @@ describe('pts-nest packed and installed into host apps', () => {
         expect(existsSync(join(modules, 'pts-nest/node_modules', peer)), peer).toBe(false);
       }
 
+      // The `pts` command runs from the installed package.
+      const { stdout: version } = await npm(['exec', '--', 'pts', '--version'], app);
+      expect(version.trim()).toBe(
+        (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+          .version,
+      );
+
       // The host's own `npm test`: tsc over its sources and tests, then node --test.
       const { stdout } = await npm(['test'], app, { DATABASE_URL: testDatabaseUrl() });
-      expect(stdout).toMatch(/# pass [1-9]/);
-      expect(stdout).toMatch(/# fail 0/);
+      expect(stdout).toMatch(/\bpass [1-9]/);
+      expect(stdout).toMatch(/\bfail 0\b/);
     }, 300_000);
   });
 });
