@@ -19,3 +19,10 @@ export const PTS_MIGRATIONS = [
   CallbackBodyDigest1764100000012,
   OrderSearchIndexes1764100000016,
 ];
+
+/**
+ * The migrations table of the service and of `pts migrate`. A host that runs `PTS_MIGRATIONS`
+ * through its own DataSource uses its own table (TypeORM's `migrations` by default); the boot
+ * check looks in both.
+ */
+export const PTS_MIGRATIONS_TABLE = 'pts_migrations';

@@ -1,5 +1,4 @@
-import type { PtsModuleOptions } from '../pts/options/pts-module-options.js';
-import type { PtsOrdersOptions } from '../pts/orders/pts-orders-settings.js';
+import { type PtsModuleOptions, type PtsOrdersOptions } from 'pts-nest';
 import type { DatabaseSettings } from './database/data-source-options.js';
 import type { AdminApiKey } from './admin/admin-auth.guard.js';
 import type { RateLimits } from './http/rate-limits.js';

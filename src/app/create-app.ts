@@ -2,7 +2,7 @@ import { ValidationPipe, type LoggerService, type LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ptsRawBodyMiddleware } from '../pts/callbacks/pts-raw-body.js';
+import { ptsRawBodyMiddleware } from 'pts-nest';
 import { AppModule } from './app.module.js';
 import { ServiceExceptionFilter } from './http/service-exception.filter.js';
 import { noStore, securityHeaders } from './http/security-headers.js';

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
+import type { PtsAccountOptions } from 'pts-nest';
 import {
   loadOrCreateSandboxCredentials,
   PtsSandbox,
   sandboxMerchantFromCredentials,
-} from '../sandbox/index.js';
+} from 'pts-nest/testing';
 import type { AdminApiKey } from './admin/admin-auth.guard.js';
 import { loadServiceConfig, type Env } from './config/service-config.js';
 import { createPtsApp } from './create-app.js';

@@ -23,6 +23,7 @@ import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
 import { PtsRetention } from './orders/pts-retention.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
+import { PtsHostChecks } from './host/pts-host-checks.js';
 import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
 import { PTS_MODULE_OPTIONS } from './pts.module-definition.js';
 
@@ -92,6 +93,8 @@ export const PTS_PROVIDERS: Provider[] = [
   ...PTS_OPTIONS_PROVIDERS,
   ...PTS_CLIENT_PROVIDERS,
   ...PTS_ORDER_PROVIDERS,
+  // Boot checks of the host app: migrations, global prefix, raw body.
+  PtsHostChecks,
 ];
 
 /** What a host may inject. */

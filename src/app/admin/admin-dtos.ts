@@ -1,8 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { PTS_ORDER_ID_PATTERN } from '../../pts/orders/pts-order-id.js';
-import { PTS_AMOUNT_PATTERN } from '../../pts/protocol/pts-amount.js';
+import {
+  PTS_CALLBACK_OUTCOMES,
+  PTS_ORDER_FLAGS,
+  PTS_ORDER_ID_PATTERN,
+  PTS_ORDER_STATUSES,
+  type PtsCallbackOutcome,
+  type PtsOrderFlag,
+  type PtsOrderKind,
+  type PtsOrderStatus,
+} from 'pts-nest';
+import { PTS_AMOUNT_PATTERN } from 'pts-nest/protocol';
 import {
   IsIn,
   IsInt,
@@ -16,16 +25,6 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import {
-  PTS_CALLBACK_OUTCOMES,
-  type PtsCallbackOutcome,
-} from '../../pts/callbacks/pts-callback.entity.js';
-import { PTS_ORDER_FLAGS, type PtsOrderFlag } from '../../pts/orders/pts-order-flags.js';
-import {
-  PTS_ORDER_STATUSES,
-  type PtsOrderKind,
-  type PtsOrderStatus,
-} from '../../pts/orders/pts-order-status.js';
 import { IsAdminTime } from './admin-inputs.js';
 
 const POSITIVE = /[1-9]/;

@@ -1,11 +1,14 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
-import { PtsPayments } from '../../pts/orders/pts-payments.js';
-import { PtsCallbackProcessor } from '../../pts/callbacks/pts-callback-processor.js';
-import { PtsCallbackQueries } from '../../pts/callbacks/pts-callback-queries.js';
-import { PtsClient } from '../../pts/client/pts-client.js';
+import {
+  PtsAccounts,
+  PtsCallbackProcessor,
+  PtsCallbackQueries,
+  PtsClient,
+  type PtsOrderEntity,
+  PtsPayments,
+} from 'pts-nest';
 import {
   V1BankCardDto,
   V2WithdrawDetailsDto,
@@ -18,7 +21,6 @@ import {
 } from './admin-dtos.js';
 import type { AdminRole } from './admin-auth.guard.js';
 import { callbackView, historyView, orderView } from './admin-views.js';
-import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
 
 type OrderView = ReturnType<typeof orderView>;
 

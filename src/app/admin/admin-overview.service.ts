@@ -1,9 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { PtsCallbackEntity } from '../../pts/callbacks/pts-callback.entity.js';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
-import { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
+import { PtsAccounts, PtsCallbackEntity, PtsOrderEntity } from 'pts-nest';
 import type { OverviewBucket, OverviewQuery } from './admin-dtos.js';
 
 const HOUR_MS = 3_600_000;

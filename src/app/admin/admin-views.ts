@@ -1,8 +1,10 @@
-import type { PtsCallbackEntity } from '../../pts/callbacks/pts-callback.entity.js';
+import {
+  type PtsCallbackEntity,
+  type PtsOrderEntity,
+  ptsOrderFlagNote,
+  type PtsOrderHistoryEntity,
+} from 'pts-nest';
 import type { AdminRole } from './admin-auth.guard.js';
-import type { PtsOrderHistoryEntity } from '../../pts/orders/pts-order-history.entity.js';
-import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
-import { ptsOrderFlagNote } from '../../pts/orders/pts-order-flags.js';
 
 /** An order as the admin API shows it; amounts are the stored decimal text (A7). */
 export function orderView(order: PtsOrderEntity) {

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AdminApiKey, AdminRole } from '../admin/admin-auth.guard.js';
-import type { PtsAccountOptions } from '../../pts/options/pts-module-options.js';
-import { ptsAesKey } from '../../pts/protocol/pts-cipher.js';
-import { parsePtsPrivateKey, parsePtsPublicKey } from '../../pts/protocol/pts-keys.js';
+import { parsePtsDelays, parsePtsDuration, type PtsAccountOptions } from 'pts-nest';
+import { parsePtsPrivateKey, parsePtsPublicKey, ptsAesKey } from 'pts-nest/protocol';
 import { loadHardeningConfig, type HardeningConfig } from './hardening-config.js';
-import { parsePtsDelays, parsePtsDuration } from '../../pts/orders/pts-durations.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,6 +1,5 @@
 import type { DataSourceOptions } from 'typeorm';
-import { PTS_MIGRATIONS } from '../../../migrations/index.js';
-import { PTS_ENTITIES } from '../../pts/pts-entities.js';
+import { PTS_ENTITIES, PTS_MIGRATIONS, PTS_MIGRATIONS_TABLE } from 'pts-nest';
 import { TimedPgClient } from './timed-pg-client.js';
 
 /**
@@ -87,7 +86,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     applicationName: settings.applicationName ?? 'pts-service',
     entities: [...PTS_ENTITIES],
     migrations: [...PTS_MIGRATIONS],
-    migrationsTableName: 'pts_migrations',
+    migrationsTableName: PTS_MIGRATIONS_TABLE,
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false,

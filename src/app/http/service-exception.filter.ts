@@ -7,8 +7,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { PtsError } from '../../pts/errors/pts-error.js';
-import { ptsHttpErrorBody } from '../../pts/errors/pts-exception.filter.js';
+import { PtsError, ptsHttpErrorBody } from 'pts-nest';
 import { isDatabaseDataError, isDatabaseUnavailable } from '../database/database-errors.js';
 
 /**

@@ -7,8 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { PtsMetrics } from '../../pts/metrics/pts-metrics.js';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
+import { PtsAccounts, PtsMetrics } from 'pts-nest';
 
 /** How long one look at the gateways serves `/health` (docs/hardening.md). */
 export const GATEWAY_CHECK_CACHE_MS = 30_000;

@@ -110,7 +110,12 @@ function isEmptyObject(value: unknown): boolean {
  */
 export function ptsRawBodyMiddleware(limitBytes = 64 * 1024, allowedIps: readonly string[] = []) {
   const allowList = new PtsIpAllowList(allowedIps);
-  return (req: IncomingMessage, _res: unknown, next: (error?: unknown) => void): void => {
+  // Named: the module's boot check recognises it in the host's middleware stack.
+  return function ptsRawBody(
+    req: IncomingMessage,
+    _res: unknown,
+    next: (error?: unknown) => void,
+  ): void {
     if (req.method !== 'POST') return next();
     const ip = (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress;
     if (!allowList.allows(ip)) return next();

@@ -60,6 +60,9 @@ export class PtsSettings implements PtsSettingsValues {
   declare readonly tokenRefreshMarginSeconds: number;
   declare readonly registerCallbackController: boolean;
 
+  /** The host's global prefix; the one part learnt at boot rather than from the options. */
+  private readonly routes = { prefix: '' };
+
   constructor(values: PtsSettingsValues) {
     Object.assign(this, values, {
       retry: Object.freeze({ ...values.retry }),
@@ -68,10 +71,24 @@ export class PtsSettings implements PtsSettingsValues {
     Object.freeze(this);
   }
 
+  /**
+   * Called once at boot with the host's `app.setGlobalPrefix()` (empty when the host has none
+   * or excludes the callback routes from it), so that `callback_url` follows the routes.
+   */
+  useRoutePrefix(prefix: string): void {
+    const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+    this.routes.prefix = trimmed ? `/${trimmed}` : '';
+  }
+
+  /** Path of a callback route as the host serves it: `/pts/callback/payment` under any prefix. */
+  callbackPath(kind: 'payment' | 'withdraw'): string {
+    return `${this.routes.prefix}/pts/callback/${kind}`;
+  }
+
   /** `callback_url` for a kind of order, or undefined when no `callbackBaseUrl` is set. */
   callbackUrl(kind: 'payment' | 'withdraw'): string | undefined {
     return this.callbackBaseUrl === undefined
       ? undefined
-      : `${this.callbackBaseUrl}/pts/callback/${kind}`;
+      : `${this.callbackBaseUrl}${this.callbackPath(kind)}`;
   }
 }
