@@ -16,7 +16,7 @@ export interface CreateAppOptions {
 }
 
 /**
- * Builds the service exactly as `main.ts` runs it; e2e tests call this too (style.md rule 10).
+ * Builds the service exactly as `main.ts` runs it; e2e tests call this too.
  * The callback routes get their raw bytes (A4: exact numbers), read only for allowed senders;
  * the admin routes get the strict JSON parser; /metrics and /docs follow `opsAccess`
  * (docs/hardening.md).

@@ -28,7 +28,7 @@ export interface ServiceIo {
 }
 
 /**
- * Starts the whole payment service from the environment (interface.md section 2): with nothing
+ * Starts the whole payment service from the environment (README, "HTTP surface"): with nothing
  * configured, an embedded PostgreSQL and the sandbox gateway with credentials kept under
  * `.data/`; with `PTS_BASE_URL`, a production service. Migrations run at start, one instance
  * at a time. `stop()` closes in reverse order: HTTP (in-flight requests finish), the sandbox,

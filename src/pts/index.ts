@@ -1,5 +1,5 @@
 /**
- * `pts-nest`: what a Nest host app uses (style.md rule 11): the module, its injectable
+ * `pts-nest`: what a Nest host app uses: the module, its injectable
  * services, entities and migrations, errors, host events, and what a host's own guard, filter
  * or middleware needs. Explicit named exports only; internal tokens, transports and helpers
  * stay unexported. The wire format (sign strings, keys, envelopes, exact-number JSON) is

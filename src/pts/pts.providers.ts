@@ -28,7 +28,7 @@ import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
 import { PTS_MODULE_OPTIONS } from './pts.module-definition.js';
 
 /**
- * The only code that reads the raw module options (style.md rule 3): defaults, validation of
+ * The only code that reads the raw module options: defaults, validation of
  * every option at once, keys parsed once. Everything else injects the resolved objects.
  */
 export const PTS_OPTIONS_PROVIDERS: Provider[] = [
@@ -52,7 +52,7 @@ export const PTS_OPTIONS_PROVIDERS: Provider[] = [
     useFactory: (resolved: PtsResolvedOptions) => resolved.orders,
     inject: [PTS_RESOLVED_OPTIONS],
   },
-  // The default account's key objects, for hosts with one account (interface.md section 1).
+  // The default account's key objects, for hosts with one account (README, "Using the module in your app").
   {
     provide: PtsSigner,
     useFactory: (accounts: PtsAccounts) => accounts.get().signer,

@@ -118,7 +118,7 @@ export interface PtsSandboxGatewayDeps {
 }
 
 /**
- * The gateway's side of pts-protocol.md: checks every merchant request as strictly as Part B
+ * The gateway's side of docs/protocol.md: checks every merchant request as strictly as Part B
  * allows, answers `{code, message, data}` with `data` signed by the gateway key, and creates
  * and reports orders. The code of each refusal is listed in src/sandbox/README.md.
  */
@@ -263,7 +263,7 @@ export class PtsSandboxGateway {
       record.httpStatus = page.status;
       this.finish(record);
     }
-    // pts-protocol.md B 8.14: HTTP statuses are undocumented; every envelope travels as 200.
+    // docs/protocol.md B8.14: HTTP statuses are undocumented; every envelope travels as 200.
     send(res, page.status, page.contentType, page.body, page.headers);
     this.after(res, outcome);
   }

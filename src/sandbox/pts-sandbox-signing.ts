@@ -77,7 +77,7 @@ export function takeSigningEffects(
 
 /**
  * An amount as it goes on the wire. Default: a JSON string with the exact digits that are
- * signed (pts-protocol.md B 8.4 recommends one consistent form; the others are faults).
+ * signed (docs/protocol.md B8.4 recommends one consistent form; the others are faults).
  */
 export function renderAmount(
   text: string,

@@ -32,7 +32,7 @@ const MAX_RECORDS = 10_000;
 
 /**
  * A PTS gateway simulator over real HTTP (plain `node:http`, for exact control over bytes,
- * delays and dropped sockets). It plays the gateway's side of pts-protocol.md for v1 and v2,
+ * delays and dropped sockets). It plays the gateway's side of docs/protocol.md for v1 and v2,
  * serves a checkout page, delivers signed callbacks, and injects faults on request.
  *
  * ```ts

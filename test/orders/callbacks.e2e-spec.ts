@@ -20,7 +20,7 @@ type Row = {
   number_rendering: string | null;
 };
 
-describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () => {
+describe('callbacks (docs/protocol.md A6-A8) over real HTTP and PostgreSQL', () => {
   let service: TestService;
   let payments: PtsPayments;
   let keys: { gatewayPrivateKeyPem: string; safecode: string };

@@ -55,7 +55,7 @@ class ShopOrders {
 }
 
 /**
- * The module as a host app uses it (interface.md section 1): its own TypeORM wiring, forRootAsync,
+ * The module as a host app uses it (README, "Using the module in your app"): its own TypeORM wiring, forRootAsync,
  * a decorated handler, Nest's `rawBody: true` instead of our middleware.
  */
 describe('PtsModule in a host app: status events reach decorated handlers', () => {

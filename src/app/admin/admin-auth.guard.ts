@@ -61,7 +61,7 @@ export const AdminRoleOf = createParamDecorator(
 );
 
 /**
- * `Authorization: Bearer <key>` against `ADMIN_API_KEYS` (interface.md section 2). Keys are
+ * `Authorization: Bearer <key>` against `ADMIN_API_KEYS` (README, "HTTP surface"). Keys are
  * compared as SHA-256 digests with `timingSafeEqual`, and every key is compared, so neither the
  * length nor the position of a match leaks through timing.
  */

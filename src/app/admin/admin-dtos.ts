@@ -43,7 +43,7 @@ const IsPtsAmount = () =>
     Matches(POSITIVE, { message: 'amount must be greater than zero' }),
   );
 
-/** Body of `POST /admin/payments` (interface.md section 2). */
+/** Body of `POST /admin/payments` (README, "HTTP surface"). */
 export class CreatePaymentDto {
   @ApiPropertyOptional({ description: 'Our order id; generated when absent', example: 'ORD-1001' })
   @IsOptional()

@@ -33,7 +33,7 @@ import {
 import { AdminOrdersService } from './admin-orders.service.js';
 import { AdminOverviewService } from './admin-overview.service.js';
 
-/** The admin REST API of interface.md section 2. */
+/** The admin REST API of README, "HTTP surface". */
 @ApiTags('admin')
 @ApiBearerAuth()
 @Controller('admin')

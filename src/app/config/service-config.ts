@@ -7,7 +7,7 @@ import { loadHardeningConfig, type HardeningConfig } from './hardening-config.js
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** What the environment says, checked (interface.md section 2, "Configuration"). */
+/** What the environment says, checked (README, "Configuration"). */
 export interface ServiceConfig {
   port: number;
   /** Undefined: start an embedded PostgreSQL under `dataDir`. */

@@ -50,7 +50,7 @@ export interface DatabaseSettings {
 
 /**
  * The one place that turns database settings into TypeORM options: `ormconfig.ts`, the service
- * and the tests all call it (style.md rule 8). `synchronize` is off everywhere; the schema is
+ * and the tests all call it. `synchronize` is off everywhere; the schema is
  * what the migrations build.
  */
 export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {

@@ -12,7 +12,7 @@ import { isDatabaseDataError, isDatabaseUnavailable } from '../database/database
 
 /**
  * Every error of the admin and operations routes as JSON `{statusCode, error, message}`
- * (interface.md section 2): PTS errors as `PtsExceptionFilter` maps them, HTTP exceptions as
+ * (README, "HTTP surface"): PTS errors as `PtsExceptionFilter` maps them, HTTP exceptions as
  * Nest does, a database that cannot be reached or did not answer in time as `503` (retry
  * later), a value PostgreSQL refused as data as `400`, anything else `500` without details.
  * The callback routes have their own filter (they answer `FAILED`).

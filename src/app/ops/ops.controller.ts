@@ -58,7 +58,7 @@ export class GatewayReachability {
   }
 }
 
-/** `/health` and `/metrics` (interface.md section 2, "Operations"). */
+/** `/health` and `/metrics` (README, "HTTP surface"). */
 @ApiExcludeController()
 @Controller()
 export class OpsController {

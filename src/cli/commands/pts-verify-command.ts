@@ -41,7 +41,7 @@ export const ptsVerifyCommand: PtsCliCommand = {
   },
   help: `Usage: pts verify --message NAME [--api-version v2] --public-key FILE [--safecode S] [FILE|-]
 
-Verifies the \`sign\` of a JSON body (FILE, or stdin) as this service does (pts-protocol.md A4):
+Verifies the \`sign\` of a JSON body (FILE, or stdin) as this service does (docs/protocol.md A4):
 numbers exactly as written in the JSON text first, then once with PHP's float rendering
 (40000.0000000000 -> 40000) where that is the same decimal. Signed fields that are null, "" or
 absent sign as key=; a callback wrapped as {code, message, data} is read as its data. Prints

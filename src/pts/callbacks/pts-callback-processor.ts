@@ -97,7 +97,7 @@ class Rejection extends Error {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Callbacks per pts-protocol.md A6: verify before trusting anything, then apply through the
+ * Callbacks per docs/protocol.md A6: verify before trusting anything, then apply through the
  * state machine, and answer `SUCCESS` only once the callback and its effect are committed.
  * Everything that arrives is stored with its outcome, rejected callbacks included.
  */

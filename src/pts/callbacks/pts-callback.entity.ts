@@ -3,7 +3,7 @@ import { PtsOrderEntity } from '../orders/pts-order.entity.js';
 
 export type PtsCallbackKind = 'paymentCallback' | 'withdrawCallback' | 'withdrawConfirm';
 
-/** What became of a callback (interface.md: the `outcome` filter of `/admin/callbacks`). */
+/** What became of a callback (README: the `outcome` filter of `/admin/callbacks`). */
 export type PtsCallbackOutcome = 'applied' | 'duplicate' | 'rejected' | 'mismatch' | 'ignored';
 
 export const PTS_CALLBACK_OUTCOMES: readonly PtsCallbackOutcome[] = [

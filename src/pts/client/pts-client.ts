@@ -77,7 +77,7 @@ type PtsSendResult =
 const MAX_CALL_TIMEOUT_MS = 600_000;
 
 /**
- * One typed method per PTS endpoint, for v2 and v1 behind one interface (interface.md section 1).
+ * One typed method per PTS endpoint, for v2 and v1 behind one interface (README, "Using the module in your app").
  * Each call builds the fields of its version, seals them (A2, A3), sends `text/plain`, reads the
  * answer (A5), validates `data` against its table and verifies `data.sign` (A4).
  *

@@ -5,7 +5,7 @@ import type { PtsNullRendering } from '../protocol/pts-sign-string.js';
 import type { PtsTransactionSignatureOver } from '../protocol/pts-transaction-signature.js';
 import type { PtsOrdersOptions } from '../orders/pts-orders-settings.js';
 
-/** One merchant account at PTS. A process may hold several (interface.md section 1). */
+/** One merchant account at PTS. A process may hold several (README, "Using the module in your app"). */
 export interface PtsAccountOptions {
   /** How the host names this account (`account` in the admin API); default: `userId`. */
   name?: string;

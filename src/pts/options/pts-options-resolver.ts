@@ -60,7 +60,7 @@ const MAX_TIMEOUT_MS = 600_000;
 const MAX_RETRY_ATTEMPTS = 10;
 
 /**
- * Applies defaults, checks every option and parses every key once (style.md rules 3 and 4).
+ * Applies defaults, checks every option and parses every key once.
  * Reports ALL problems in one `PtsConfigurationErrors`, each naming the option, what is wrong
  * and how to fix it, and never quoting a secret. Called only by the factories of
  * `pts.providers.ts`.

@@ -29,7 +29,7 @@ export interface PtsSettingsValues {
   readonly registerCallbackController: boolean;
 }
 
-/** Defaults of `PtsModuleOptions` (pts-protocol.md Part A and the options contract). */
+/** Defaults of `PtsModuleOptions` (docs/protocol.md Part A and the options contract). */
 export const PTS_DEFAULT_SETTINGS = {
   timeoutMs: 10_000,
   retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 },
@@ -44,7 +44,7 @@ export const PTS_DEFAULT_SETTINGS = {
 
 /**
  * Resolved module settings, injectable. Only the factories in `pts.providers.ts` build it from
- * the raw options (style.md rule 3); services read this, never the raw options.
+ * the raw options; services read this, never the raw options.
  */
 export class PtsSettings implements PtsSettingsValues {
   declare readonly defaultAccount: string;

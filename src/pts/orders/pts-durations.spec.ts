@@ -6,7 +6,7 @@ import {
 } from './pts-orders-settings.js';
 
 describe('reconciliation delays', () => {
-  it('reads the units of interface.md: 30s, 5m, 1h, 1d, and bare milliseconds', () => {
+  it('reads the documented units: 30s, 5m, 1h, 1d, and bare milliseconds', () => {
     expect(['30s', '5m', '1h', '1d', '1500', '250ms'].map(parsePtsDuration)).toEqual([
       30_000, 300_000, 3_600_000, 86_400_000, 1500, 250,
     ]);

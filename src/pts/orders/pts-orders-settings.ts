@@ -47,7 +47,7 @@ export type PtsOrdersOptions = Partial<Omit<PtsOrdersSettings, 'reconcileDelaysM
 
 export const PTS_ORDERS_SETTINGS = Symbol('PTS_ORDERS_SETTINGS');
 
-/** docs/reconciliation.md: the schedule of interface.md's `PTS_RECONCILE_DELAYS`. */
+/** docs/reconciliation.md: the schedule of `PTS_RECONCILE_DELAYS` (README, "Configuration"). */
 export const DEFAULT_PTS_RECONCILE_DELAYS = '1m,5m,15m,1h,6h,24h';
 
 const DAY_MS = 86_400_000;

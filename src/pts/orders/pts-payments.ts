@@ -90,7 +90,7 @@ export interface PtsOrderDetail {
 const MAX_PAGE = 200;
 
 /**
- * The persisted, state-machine-guarded layer over `PtsClient` (interface.md section 1): an
+ * The persisted, state-machine-guarded layer over `PtsClient` (README, "Using the module in your app"): an
  * order is stored as `created` before its request leaves, then moves to `waiting`, `rejected`
  * or `unknown` (A8). Every status change goes through `PtsOrderTransitions`.
  */

@@ -6,7 +6,7 @@ import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settin
 import type { PtsOrderStatus } from './pts-order-status.js';
 import type { PtsOrderFlag } from './pts-order-flags.js';
 
-/** Orders that PTS may still move, so reconciliation asks about them (interface.md). */
+/** Orders that PTS may still move, so reconciliation asks about them (docs/reconciliation.md). */
 export const PTS_RECONCILED_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
   'unknown',
   'waiting',

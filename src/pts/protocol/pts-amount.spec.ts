@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isValidPtsAmount, sameAmount } from './pts-amount.js';
 
-describe('PTS amounts (pts-protocol.md A7)', () => {
+describe('PTS amounts (docs/protocol.md A7)', () => {
   it.each(['1', '0.01', '100.10', '40000', '0.000001', '999999999999.999999'])(
     'accepts %s as an amount to send',
     (amount) => expect(isValidPtsAmount(amount)).toBe(true),

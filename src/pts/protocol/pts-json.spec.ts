@@ -122,7 +122,7 @@ describe('parsePtsJsonObject and stringifyPtsJson', () => {
 
 describe('renderPhpFloat', () => {
   it.each([
-    // pts-protocol.md A4 and the v1 examples of B 4.3 and 4.6
+    // docs/protocol.md A4 and the v1 examples of B4.3 and 4.6
     ['40000.0000000000', '40000'],
     ['6644.0000000000', '6644'],
     ['0.1661000000', '0.1661'],

@@ -24,7 +24,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('buildMessageSignString known answers', () => {
-  // pts-protocol.md B 2.5(b)
+  // docs/protocol.md B2.5(b)
   const payment = {
     user_id: '1',
     order_id: 'ORD20240101000001',
