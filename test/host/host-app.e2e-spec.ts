@@ -80,6 +80,7 @@ describe('PtsModule in a host app', () => {
     await sandbox?.stop();
     for (const schema of bareSchemas) {
       await db.dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.dataSource.query(`DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`);
     }
     await db?.drop();
   });

@@ -24,7 +24,21 @@ export class PtsHostChecks implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
+  private checked?: Promise<void>;
+
   async onModuleInit(): Promise<void> {
+    await this.passed();
+  }
+
+  /**
+   * Resolves once the host passed the checks (they run once). Whatever starts background
+   * work waits for this first, so that a host refused at boot is not kept alive by it.
+   */
+  passed(): Promise<void> {
+    return (this.checked ??= this.check());
+  }
+
+  private async check(): Promise<void> {
     this.settings.useRoutePrefix(this.routePrefix());
     const problems = [...(await this.schemaProblems()), ...(await this.httpProblems())];
     if (problems.length === 1) throw problems[0];

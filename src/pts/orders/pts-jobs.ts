@@ -8,6 +8,7 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { PtsHostChecks } from '../host/pts-host-checks.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
 
 /** The module's job queues (pg-boss queue names). */
@@ -70,6 +71,7 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
+    private readonly hostChecks: PtsHostChecks,
   ) {
     const hostSchema = (dataSource.options as { schema?: string }).schema;
     this.schema = settings.jobsSchema ?? (hostSchema ? `${hostSchema}_jobs` : 'pts_jobs');
@@ -89,6 +91,10 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Installs or upgrades the job schema (under pg-boss's advisory lock) and the queues. */
   async onModuleInit(): Promise<void> {
+    // Nest runs the init hooks side by side: without this wait, a host refused at boot (no
+    // migrations, no raw body) would be left with pg-boss's timers running, and its process
+    // would never exit.
+    await this.hostChecks.passed();
     // pg-boss 10 is not safe against itself here: two instances installing the schema or
     // creating a queue (a partition) at the same moment collide or deadlock. One at a time.
     const lock = this.dataSource.createQueryRunner();
