@@ -132,3 +132,18 @@ export type { PtsCallbackVerdict, PtsInboundCallback } from './callbacks/pts-cal
 export { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
 export { ptsRawBodyMiddleware } from './callbacks/pts-raw-body.js';
 export { PTS_MIGRATIONS } from '../../migrations/index.js';
+
+// Exchange rate (v1), v1 return_hash, and the v2.1 subscriptions (docs/subscriptions.md)
+export type { PtsQueryOptions } from './client/pts-client.js';
+export { PTS_PERIOD_UNIT_CODES } from './client/pts-subscription.types.js';
+export type {
+  PtsCard,
+  PtsExchangeRate,
+  PtsExchangeRateRequest,
+  PtsExchangeRateResult,
+  PtsSubscribeDisableResult,
+  PtsSubscribeRequest,
+  PtsSubscribeResult,
+  PtsSubscriptionPaymentSummary,
+  PtsSubscriptionPeriodUnit,
+} from './client/pts-subscription.types.js';

@@ -69,7 +69,7 @@ export class PtsSettings implements PtsSettingsValues {
   }
 
   /** `callback_url` for a kind of order, or undefined when no `callbackBaseUrl` is set. */
-  callbackUrl(kind: 'payment' | 'withdraw'): string | undefined {
+  callbackUrl(kind: 'payment' | 'withdraw' | 'subscribe'): string | undefined {
     return this.callbackBaseUrl === undefined
       ? undefined
       : `${this.callbackBaseUrl}/pts/callback/${kind}`;
