@@ -51,7 +51,10 @@ export function checkCard(card: unknown): PtsCard {
     throw new PtsInvalidRequestError('missing_field', 'PTS: `card` is required', 'card');
   }
   const c = card as Record<string, unknown>;
-  const text = (key: keyof PtsCard) => (typeof c[key] === 'string' ? (c[key] as string) : '');
+  const text = (key: keyof PtsCard): string => {
+    const value = c[key];
+    return typeof value === 'string' ? value : '';
+  };
   if (!CARD_NUMBER_RE.test(text('number')) || !luhn(text('number'))) {
     throw invalid('card.number', 'must be 12 to 19 digits with a valid check digit');
   }
