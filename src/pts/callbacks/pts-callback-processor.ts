@@ -14,6 +14,7 @@ import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-o
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
 import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
+import { keptFieldsPatch } from '../orders/pts-kept-fields.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';
 import type { PtsRawBody } from './pts-raw-body.js';
@@ -240,6 +241,7 @@ export class PtsCallbackProcessor {
           detail: `callback ${ptsStatus}`,
           patch: {
             ...patchFromResult(news),
+            ...keptFieldsPatch(message),
             ptsStatus,
             errorMessage:
               typeof message.error_message === 'string' ? message.error_message : undefined,

@@ -133,7 +133,7 @@ export function subscribeFields(
   const middleName = checkName('middleName', req.middleName, false);
   if (middleName !== undefined) fields.middle_name = middleName;
   if (req.details !== undefined) fields.details = req.details;
-  const callbackUrl = req.callbackUrl ?? settings.callbackUrl('subscribe');
+  const callbackUrl = req.callbackUrl ?? settings.callbackUrl('subscription');
   if (callbackUrl !== undefined) fields.callback_url = callbackUrl;
   if (req.remark !== undefined) fields.remark = req.remark;
   return fields;

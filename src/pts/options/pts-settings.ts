@@ -69,9 +69,9 @@ export class PtsSettings implements PtsSettingsValues {
   }
 
   /** `callback_url` for a kind of order, or undefined when no `callbackBaseUrl` is set. */
-  callbackUrl(kind: 'payment' | 'withdraw' | 'subscribe'): string | undefined {
+  callbackUrl(kind: 'payment' | 'withdraw' | 'subscription'): string | undefined {
     return this.callbackBaseUrl === undefined
       ? undefined
-      : `${this.callbackBaseUrl}/pts/callback/${kind}`;
+      : `${this.callbackBaseUrl}/pts/callback/${kind === 'subscription' ? 'subscribe' : kind}`;
   }
 }

@@ -27,6 +27,11 @@ export type PtsOrderPatch = Partial<
     | 'errorCode'
     | 'errorMessage'
     | 'lastQueriedAt'
+    | 'referenceNumber'
+    | 'detailsUrl'
+    | 'submitPromo'
+    | 'acceptPromo'
+    | 'ptsHash'
   >
 >;
 
@@ -61,6 +66,11 @@ const PATCH_COLUMNS: Record<keyof PtsOrderPatch, string> = {
   errorCode: 'error_code',
   errorMessage: 'error_message',
   lastQueriedAt: 'last_queried_at',
+  referenceNumber: 'reference_number',
+  detailsUrl: 'details_url',
+  submitPromo: 'submit_promo',
+  acceptPromo: 'accept_promo',
+  ptsHash: 'pts_hash',
 };
 
 /** Fields that describe the status itself, so only a move may set them. */

@@ -35,6 +35,7 @@ import {
   type PtsOrderStatus,
 } from './pts-order-status.js';
 import { PtsOrderTransitions, type PtsOrderPatch } from './pts-order-transitions.js';
+import { keptFieldsPatch } from './pts-kept-fields.js';
 import { PtsOutboxDispatcher } from './pts-outbox-dispatcher.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
 
@@ -123,12 +124,23 @@ export class PtsPayments {
   /** Query PTS now and apply its answer (A8: the only way out of `unknown`). */
   async sync(orderId: string, accountName?: string): Promise<PtsOrderEntity> {
     const order = await this.get(orderId, accountName);
+    if (order.kind === 'subscription') {
+      throw new PtsInvalidRequestError(
+        'no_query_endpoint',
+        `order ${order.orderId} is a subscription; PTS has no query for subscriptions (B4.11), its callbacks are the only news`,
+      );
+    }
+    // v1 queries ask for the transaction hash, which the order keeps (B4.3, B4.6).
+    const query = {
+      account: order.account,
+      returnHash: order.apiVersion === 'v1' ? true : undefined,
+    };
     let result: PtsOrderQueryResult;
     try {
       result =
         order.kind === 'payment'
-          ? await this.client.queryPayment(order.orderId, { account: order.account })
-          : await this.client.queryWithdraw(order.orderId, { account: order.account });
+          ? await this.client.queryPayment(order.orderId, query)
+          : await this.client.queryWithdraw(order.orderId, query);
     } catch (error) {
       if (
         error instanceof PtsGatewayError &&
@@ -160,7 +172,12 @@ export class PtsPayments {
       flags: mismatch ? ['amount_mismatch'] : [],
       patch: mismatch
         ? { lastQueriedAt: new Date() }
-        : { ...patchFromResult(result), ptsStatus: result.status, lastQueriedAt: new Date() },
+        : {
+            ...patchFromResult(result),
+            ...keptFieldsPatch(result.raw),
+            ptsStatus: result.status,
+            lastQueriedAt: new Date(),
+          },
     });
   }
 
