@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PtsModule } from '../pts/pts.module.js';
 import { AdminController } from './admin/admin.controller.js';
+import { AdminSubscriptionsController } from './admin/admin-subscriptions.controller.js';
 import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
 import { AdminAuthGuard } from './admin/admin-auth.guard.js';
 import { AdminOrdersService } from './admin/admin-orders.service.js';
@@ -21,7 +22,7 @@ export class AppModule {
         PtsModule.forRoot({ ...settings.pts, orders: settings.orders }),
         TerminusModule.forRoot({ logger: false }),
       ],
-      controllers: [AdminController, OpsController],
+      controllers: [AdminController, AdminSubscriptionsController, OpsController],
       providers: [
         { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
         AdminAuthGuard,

@@ -147,3 +147,17 @@ export type {
   PtsSubscriptionPaymentSummary,
   PtsSubscriptionPeriodUnit,
 } from './client/pts-subscription.types.js';
+export { PtsSubscriptions, scrubCard } from './subscriptions/pts-subscriptions.js';
+export type {
+  PtsCreateSubscriptionInput,
+  PtsSubscriptionDetail,
+  PtsSubscriptionListQuery,
+  PtsSubscriptionRecord,
+} from './subscriptions/pts-subscriptions.js';
+export { PtsSubscriptionEntity } from './subscriptions/pts-subscription.entity.js';
+export { PtsSubscriptionPaymentEntity } from './subscriptions/pts-subscription-payment.entity.js';
+export {
+  OnPtsSubscriptionPayment,
+  PTS_SUBSCRIPTION_PAYMENT_EVENT,
+} from './subscriptions/pts-subscription-events.js';
+export type { PtsSubscriptionPaymentEvent } from './subscriptions/pts-subscription-events.js';

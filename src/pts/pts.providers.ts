@@ -16,6 +16,8 @@ import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
 import { PtsPayments } from './orders/pts-payments.js';
+import { PtsSubscriptionCallbacks } from './subscriptions/pts-subscription-callbacks.js';
+import { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
 import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
@@ -74,6 +76,8 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsOrderTransitions,
   PtsOutboxDispatcher,
   PtsPayments,
+  PtsSubscriptions,
+  PtsSubscriptionCallbacks,
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsCallbackGuard,
@@ -94,6 +98,7 @@ export const PTS_EXPORTS: (Type | symbol | string)[] = [
   PtsClient,
   PtsMetrics,
   PtsPayments,
+  PtsSubscriptions,
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsOutboxDispatcher,

@@ -6,7 +6,8 @@ import { PtsCallbackNotFoundError } from '../errors/pts-order-errors.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
-import { ptsMessageSpec } from '../protocol/pts-fields.js';
+import { PTS_MESSAGES, ptsMessageSpec } from '../protocol/pts-fields.js';
+import { PtsSubscriptionCallbacks } from '../subscriptions/pts-subscription-callbacks.js';
 import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
 import { decimalText, idText, statusText, validatePtsMessage } from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
@@ -92,6 +93,7 @@ export class PtsCallbackProcessor {
     private readonly transitions: PtsOrderTransitions,
     private readonly dispatcher: PtsOutboxDispatcher,
     private readonly metrics: PtsOrderMetrics,
+    private readonly subscriptions: PtsSubscriptionCallbacks,
   ) {}
 
   async receive(callback: PtsInboundCallback): Promise<PtsCallbackVerdict> {
@@ -107,6 +109,9 @@ export class PtsCallbackProcessor {
     } catch (error) {
       if (error instanceof Rejection) return this.reject(callback, error);
       throw error;
+    }
+    if (callback.kind === 'subscribeCallback') {
+      return this.subscription(callback, parsed.account, parsed.message, parsed.verification);
     }
     return callback.kind === 'withdrawConfirm'
       ? this.confirm(callback, parsed.account, parsed.message, parsed.verification)
@@ -145,10 +150,15 @@ export class PtsCallbackProcessor {
         { orderId },
       );
     }
-    const spec = ptsMessageSpec(
-      account.apiVersion,
-      callback.kind === 'withdrawConfirm' ? 'withdrawConfirmRequest' : callback.kind,
-    );
+    const specName = callback.kind === 'withdrawConfirm' ? 'withdrawConfirmRequest' : callback.kind;
+    if (!PTS_MESSAGES[account.apiVersion][specName]) {
+      // v1 accounts have no subscriptions (B4.11 is v2.1 only).
+      throw new Rejection(400, `API ${account.apiVersion} has no ${callback.kind}`, {
+        account: account.name,
+        orderId,
+      });
+    }
+    const spec = ptsMessageSpec(account.apiVersion, specName);
     const context = { account: account.name, orderId, ptsStatus: statusText(message.status) };
     try {
       validatePtsMessage(spec, message);
@@ -278,6 +288,30 @@ export class PtsCallbackProcessor {
     );
     return {
       ...verdict,
+      contentType: 'text/plain',
+      body: verdict.httpStatus === 200 ? 'SUCCESS' : 'FAILED',
+    };
+  }
+
+  /** B4.11: the subscribe callback, applied by PtsSubscriptionCallbacks; answered like the rest. */
+  private async subscription(
+    callback: PtsInboundCallback,
+    account: PtsAccount,
+    message: PtsJsonObject,
+    verification: PtsVerification,
+  ): Promise<PtsCallbackVerdict> {
+    const verdict = await this.subscriptions.apply(
+      account,
+      message,
+      verification,
+      (manager, record) => this.store(manager, callback, record),
+    );
+    if (verdict.moved) this.dispatcher.nudge();
+    return {
+      callbackId: verdict.callbackId,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      httpStatus: verdict.httpStatus,
       contentType: 'text/plain',
       body: verdict.httpStatus === 200 ? 'SUCCESS' : 'FAILED',
     };

@@ -11,7 +11,8 @@ export type PtsTransitionCause =
   | 'gateway_no_answer'
   | 'callback'
   | 'query'
-  | 'not_found_at_gateway';
+  | 'not_found_at_gateway'
+  | 'subscription_disabled';
 
 /** One status transition of an order (table `pts_order_history`). */
 @Entity({ name: 'pts_order_history' })
