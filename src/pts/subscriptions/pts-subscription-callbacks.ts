@@ -168,10 +168,7 @@ export class PtsSubscriptionCallbacks {
       let paymentNote = '';
       let paymentMoved = false;
       if (paymentId !== undefined && paymentStatus !== undefined) {
-        const to =
-          PTS_STATUS_BY_TRANSACTION_STATUS[
-            paymentStatus as keyof typeof PTS_STATUS_BY_TRANSACTION_STATUS
-          ];
+        const to = PTS_STATUS_BY_TRANSACTION_STATUS[paymentStatus];
         const result = await this.payment(
           manager,
           order.id,
