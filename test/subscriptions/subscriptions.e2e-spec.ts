@@ -262,6 +262,42 @@ describe('subscriptions through the admin API, the sandbox and the subscribe cal
     expect(unknown.text).toBe('FAILED');
   });
 
+  it('leaves a subscribe without an answer unknown, and its callback then makes it active', async () => {
+    const req = body();
+    service.sandbox.setFault({ kind: 'drop', endpoint: 'subscribe', times: 1 });
+    const res = await post('/admin/subscriptions', req);
+    expect(res.status).toBeGreaterThanOrEqual(502);
+    expect(res.text).not.toContain(CARD);
+    expect((await get(`/admin/subscriptions/${req.orderId}`)).body.status).toBe('unknown');
+    // The gateway did take it: its first payment's callback tells us.
+    service.sandbox.chargeSubscription(userId(), req.orderId, 'pay');
+    const shown = await eventually(async () => {
+      const r = await get(`/admin/subscriptions/${req.orderId}`);
+      return r.body.status === 'active' ? r.body : undefined;
+    });
+    expect(shown.paymentsMade).toBe(1);
+    expect(shown.transactionId).toMatch(/^S/);
+  });
+
+  it('answers a subscribe callback signed with another key 401 FAILED and stores it rejected', async () => {
+    const req = body();
+    expect((await post('/admin/subscriptions', req)).status).toBe(201);
+    service.sandbox.setFault({ kind: 'wrong-key', endpoint: 'subscribeCallback', times: 1 });
+    service.sandbox.chargeSubscription(userId(), req.orderId, 'pay');
+    await service.sandbox.waitForDeliveries((d) =>
+      d.some((x) => x.orderId === req.orderId && x.httpStatus === 401),
+    );
+    const rows = await service.db.dataSource.query<{ outcome: string; http_status: number }[]>(
+      `SELECT outcome, http_status FROM pts_callbacks WHERE order_id = $1 ORDER BY id`,
+      [req.orderId],
+    );
+    expect(rows[0]).toEqual({ outcome: 'rejected', http_status: 401 });
+    // The gateway's retry, signed properly, is then applied.
+    await eventually(
+      async () => (await get(`/admin/subscriptions/${req.orderId}`)).body.paymentsMade === 1,
+    );
+  });
+
   it('lists subscriptions with a cursor, and only subscriptions', async () => {
     const page1 = await get('/admin/subscriptions?limit=2');
     expect(page1.status).toBe(200);
