@@ -296,6 +296,41 @@ describe('subscriptions through the admin API, the sandbox and the subscribe cal
     expect((await get(`/admin/subscriptions/${req.orderId}`)).body.paymentsMade).toBe(0);
   });
 
+  it('answers a payment id without a payment status 400 FAILED', async () => {
+    const req = body();
+    expect((await post('/admin/subscriptions', req)).status).toBe(201);
+    const sub = service.sandbox.subscription(userId(), req.orderId)!;
+    const fields = {
+      user_id: userId(),
+      order_id: req.orderId,
+      transaction_id: sub.transactionId,
+      channel: 'CARD',
+      submit_currency: 'PHP',
+      submit_amount: '499.00',
+      accept_currency: 'PHP',
+      accept_amount: '499.00',
+      exchange_rate: '1',
+      payment_transaction_id: 'P-ONLY',
+      enabled: true,
+      period_count: 1,
+      period_unit: 2,
+      subscribe_at: sub.subscribeAt,
+      timestamp: Math.floor(Date.now() / 1000),
+    };
+    const signed = [...Object.keys(fields), 'payment_status', 'last_payment_at', 'next_payment_at'];
+    const sign = handRsaSign(
+      service.credentials.gatewayPrivateKeyPem,
+      handSignString(fields, signed, service.credentials.safecode),
+    );
+    const reply = await request(service.url)
+      .post('/pts/callback/subscribe')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...fields, sign }));
+    expect(reply.status).toBe(400);
+    expect(reply.text).toBe('FAILED');
+    expect((await get(`/admin/subscriptions/${req.orderId}`)).body.payments).toEqual([]);
+  });
+
   it('lists subscriptions with a cursor, and only subscriptions', async () => {
     const page1 = await get('/admin/subscriptions?limit=2');
     expect(page1.status).toBe(200);
@@ -485,6 +520,19 @@ describe('v1 accounts', () => {
     // 8008 "Exchange rate not available" is a gateway-side failure (B5.2).
     expect(none.status).toBe(502);
     expect(none.body.code).toBe('8008');
+  });
+
+  it('answers a subscribe callback for a v1 account 400 FAILED (v1 has no subscriptions), never 500', async () => {
+    const reply = await request(service.url)
+      .post('/pts/callback/subscribe')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ user_id: service.credentials.userId, order_id: 'S1', sign: 'x' }));
+    expect(reply.status).toBe(400);
+    expect(reply.text).toBe('FAILED');
+    const rows = await service.db.dataSource.query<{ kind: string; outcome: string }[]>(
+      `SELECT kind, outcome FROM pts_callbacks WHERE order_id = 'S1'`,
+    );
+    expect(rows).toEqual([{ kind: 'subscribeCallback', outcome: 'rejected' }]);
   });
 
   it('refuses subscriptions on a v1 account with a 400 and stores nothing', async () => {
