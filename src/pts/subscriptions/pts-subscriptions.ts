@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import { PtsClient } from '../client/pts-client.js';
 import { checkAmount } from '../client/pts-request-fields.js';
@@ -254,7 +254,7 @@ export class PtsSubscriptions {
       params,
     );
     const page = rows.slice(0, limit);
-    const items = await Promise.all(page.map(async (r) => this.record(await this.reload(r.id))));
+    const items = await this.records(page.map((r) => r.id));
     const last = rows.length > limit ? page[page.length - 1] : undefined;
     return { items, nextCursor: last ? encodeCursor(last.cursor_at, last.id) : null };
   }
@@ -270,6 +270,25 @@ export class PtsSubscriptions {
 
   private async reload(orderRef: string): Promise<PtsOrderEntity> {
     return this.dataSource.getRepository(PtsOrderEntity).findOneByOrFail({ id: orderRef });
+  }
+
+  /** Several subscriptions in the given order, in three queries. */
+  private async records(orderRefs: string[]): Promise<PtsSubscriptionRecord[]> {
+    if (orderRefs.length === 0) return [];
+    const [orders, subscriptions, payments] = await Promise.all([
+      this.dataSource.getRepository(PtsOrderEntity).findBy({ id: In(orderRefs) }),
+      this.dataSource.getRepository(PtsSubscriptionEntity).findBy({ orderRef: In(orderRefs) }),
+      this.dataSource
+        .getRepository(PtsSubscriptionPaymentEntity)
+        .find({ where: { orderRef: In(orderRefs) }, order: { id: 'ASC' } }),
+    ]);
+    const orderById = new Map(orders.map((o) => [o.id, o]));
+    const subById = new Map(subscriptions.map((x) => [x.orderRef, x]));
+    return orderRefs.map((id) => ({
+      order: orderById.get(id)!,
+      subscription: subById.get(id)!,
+      payments: payments.filter((p) => p.orderRef === id),
+    }));
   }
 
   private async record(order: PtsOrderEntity): Promise<PtsSubscriptionRecord> {
