@@ -425,7 +425,7 @@ describe('subscriptions through the admin API, the sandbox and the subscribe cal
   });
 
   it('keeps the card out of the OpenAPI document', async () => {
-    const doc = await request(service.url).get('/docs/json');
+    const doc = await request(service.url).get('/docs/json').set(admin());
     expect(doc.status).toBe(200);
     expect(doc.text).not.toContain(CARD);
     const schemas = (doc.body as { components: { schemas: Record<string, unknown> } }).components
