@@ -72,7 +72,7 @@ export class AdminSubscriptionsController {
     const detail = await this.subscriptions.detail(orderId, query.account);
     return {
       ...subscriptionView(detail),
-      callbacks: detail.callbacks.map(callbackView),
+      callbacks: detail.callbacks.map((c) => callbackView(c)),
       history: detail.history.map(historyView),
     };
   }
