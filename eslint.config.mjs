@@ -5,7 +5,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'eslint.config.mjs', 'bin/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.data/**',
+      'eslint.config.mjs',
+      'bin/**',
+      // Host apps of the packaging test: checked by their own tsc against the installed package.
+      'test/package/hosts/**',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   eslintPluginPrettierRecommended,
@@ -24,6 +34,31 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // The service is a host like any other: it reaches the library only through the package's
+    // entry points (`pts-nest`, `pts-nest/protocol`, `pts-nest/testing`), never into its files.
+    files: ['src/app/**/*.ts', 'src/main.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '**/pts/**',
+                '**/sandbox/**',
+                '**/cli/**',
+                '**/migrations/**',
+                'pts-nest/*/**',
+              ],
+              message:
+                'src/app is a host of the library: import from `pts-nest`, `pts-nest/protocol` or `pts-nest/testing` (export what it needs there).',
+            },
+          ],
+        },
+      ],
     },
   },
   {

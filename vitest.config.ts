@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -5,6 +6,24 @@ import { defineConfig } from 'vitest/config';
 // which esbuild does not emit.
 export default defineConfig({
   plugins: [swc.vite({ module: { type: 'es6' } })],
+  // The service imports the library as a host does (`pts-nest`, `pts-nest/protocol`,
+  // `pts-nest/testing`); in tests those names are the sources (tsconfig.json `paths` for tsc).
+  resolve: {
+    alias: [
+      {
+        find: /^pts-nest$/,
+        replacement: fileURLToPath(new URL('./src/pts/index.ts', import.meta.url)),
+      },
+      {
+        find: /^pts-nest\/protocol$/,
+        replacement: fileURLToPath(new URL('./src/pts/protocol/index.ts', import.meta.url)),
+      },
+      {
+        find: /^pts-nest\/testing$/,
+        replacement: fileURLToPath(new URL('./src/sandbox/index.ts', import.meta.url)),
+      },
+    ],
+  },
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     globalSetup: ['test/global-setup.ts'],

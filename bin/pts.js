@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `pts` command: loads the compiled CLI (src/cli/main.ts, built by `nest build`).
+// The `pts` command: loads the compiled CLI (src/cli/main.ts, built by `npm run build`).
 import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The v1 access token cache shared by every instance (pts-protocol.md A1, A9). */
+/** The v1 access token cache shared by every instance (docs/protocol.md A1, A9). */
 export class CreateAccessTokens1764100000001 implements MigrationInterface {
   name = 'CreateAccessTokens1764100000001';
 

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Orders, the callbacks that arrive for them, every status transition, and the outbox of
- * events to the host (pts-protocol.md A6-A8). Amounts are `numeric` without a fixed scale so
+ * events to the host (docs/protocol.md A6-A8). Amounts are `numeric` without a fixed scale so
  * that the digits PTS sends are kept as sent (A7).
  */
 export class CreateOrdersAndCallbacks1764100000002 implements MigrationInterface {

@@ -2,9 +2,12 @@ import { ValidationPipe, type LoggerService, type LogLevel } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ptsRawBodyMiddleware } from '../pts/callbacks/pts-raw-body.js';
-import { PtsExceptionFilter } from '../pts/errors/pts-exception.filter.js';
+import { ptsRawBodyMiddleware } from 'pts-nest';
 import { AppModule } from './app.module.js';
+import { ServiceExceptionFilter } from './http/service-exception.filter.js';
+import { noStore, securityHeaders } from './http/security-headers.js';
+import { refuseNulInUrl, strictJsonBody } from './http/strict-json-body.js';
+import { opsAccessMiddleware } from './ops/ops-access.js';
 import { JsonLogger, requestLogging } from './logging/json-logger.js';
 import type { AppSettings } from './app-settings.js';
 
@@ -13,8 +16,10 @@ export interface CreateAppOptions {
 }
 
 /**
- * Builds the service exactly as `main.ts` runs it; e2e tests call this too (style.md rule 10).
- * The callback routes get their raw bytes before any body parser runs (A4: exact numbers).
+ * Builds the service exactly as `main.ts` runs it; e2e tests call this too.
+ * The callback routes get their raw bytes (A4: exact numbers), read only for allowed senders;
+ * the admin routes get the strict JSON parser; /metrics and /docs follow `opsAccess`
+ * (docs/hardening.md).
  */
 export async function createPtsApp(
   settings: AppSettings,
@@ -26,8 +31,18 @@ export async function createPtsApp(
     abortOnError: false,
   });
   if (options.logger instanceof JsonLogger) app.use(requestLogging(options.logger));
-  app.use('/pts', ptsRawBodyMiddleware(settings.pts.callbackBodyLimitBytes ?? 64 * 1024));
-  app.useBodyParser('json', { limit: settings.jsonBodyLimit ?? '100kb' });
+  app.disable('x-powered-by');
+  if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy);
+  app.use(securityHeaders());
+  app.use(opsAccessMiddleware(settings.opsAccess ?? { mode: 'key' }, settings.adminKeys));
+  app.use(
+    '/pts',
+    ptsRawBodyMiddleware(
+      settings.pts.callbackBodyLimitBytes ?? 64 * 1024,
+      settings.pts.callbackAllowedIps ?? [],
+    ),
+  );
+  app.use('/admin', noStore, refuseNulInUrl, strictJsonBody(settings.jsonBodyLimit ?? '100kb'));
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -35,7 +50,7 @@ export async function createPtsApp(
       transform: true,
     }),
   );
-  app.useGlobalFilters(new PtsExceptionFilter());
+  app.useGlobalFilters(new ServiceExceptionFilter());
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

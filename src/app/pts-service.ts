@@ -2,18 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
-import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
+import type { PtsAccountOptions } from 'pts-nest';
 import {
   loadOrCreateSandboxCredentials,
   PtsSandbox,
   sandboxMerchantFromCredentials,
-} from '../sandbox/index.js';
+} from 'pts-nest/testing';
 import type { AdminApiKey } from './admin/admin-auth.guard.js';
 import { loadServiceConfig, type Env } from './config/service-config.js';
 import { createPtsApp } from './create-app.js';
 import { buildDataSourceOptions } from './database/data-source-options.js';
 import { embeddedDataDir, freePort, startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { JsonLogger } from './logging/json-logger.js';
+import { listenOps } from './ops/ops-access.js';
 
 export interface RunningService {
   url: string;
@@ -27,7 +28,7 @@ export interface ServiceIo {
 }
 
 /**
- * Starts the whole payment service from the environment (interface.md section 2): with nothing
+ * Starts the whole payment service from the environment (README, "HTTP surface"): with nothing
  * configured, an embedded PostgreSQL and the sandbox gateway with credentials kept under
  * `.data/`; with `PTS_BASE_URL`, a production service. Migrations run at start, one instance
  * at a time. `stop()` closes in reverse order: HTTP (in-flight requests finish), the sandbox,
@@ -138,19 +139,34 @@ export async function startPtsService(
 
     const app = await createPtsApp(
       {
-        database: { url: databaseUrl },
+        database: { url: databaseUrl, timeouts: config.hardening.databaseTimeouts },
         pts: {
           accounts,
           callbackBaseUrl,
           callbackAllowedIps: config.callbackAllowedIps,
           timeoutMs: config.timeoutMs,
         },
+        orders: {
+          ...(config.reconcileDelays ? { reconcileDelays: config.reconcileDelays } : {}),
+          ...(config.unknownNotFoundGraceMs !== undefined
+            ? { unknownNotFoundGraceMs: config.unknownNotFoundGraceMs }
+            : {}),
+        },
         adminKeys,
+        rateLimits: config.hardening.rateLimits,
+        opsAccess: config.hardening.opsAccess,
+        trustProxy: config.hardening.trustProxy,
       },
       { logger },
     );
     await app.listen(port, host);
     stops.push(() => app.close());
+    const { opsAccess } = config.hardening;
+    if (opsAccess.mode === 'port') {
+      const ops = await listenOps(app, opsAccess.port, opsAccess.host);
+      stops.push(() => ops.close());
+      logger.log(`/metrics, /docs and /health on ${ops.url}`, 'Service');
+    }
     logger.log(
       `listening on ${host}:${port}${sandbox ? ` with the sandbox at ${sandbox.url}` : ''}`,
       'Service',
@@ -209,13 +225,14 @@ function banner(
     '',
     'PTS payment service is running (sandbox mode: no real gateway, no real money)',
     `  service        ${url}`,
+    `  console        ${url}/console (sign in with the admin key)`,
     `  admin API docs ${url}/docs`,
     `  health         ${url}/health`,
     `  sandbox        ${sandboxUrl}`,
     `  admin key      ${key}`,
     `  data           ${dataDir} (database, sandbox credentials, admin key)`,
     '',
-    'Create a payment, then open its payUrl in a browser and press Pay:',
+    'Create a payment, then open its payUrl in a browser and press Pay (and watch it in the console):',
     `  curl -s -X POST ${url}/admin/payments -H 'Authorization: Bearer ${key}' -H 'Content-Type: application/json' -d '{"amount":"100.00","currency":"PHP","channel":"QRPH"}'`,
     '',
   ].join('\n');

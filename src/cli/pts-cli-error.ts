@@ -5,7 +5,7 @@ export type PtsCliExitCode = 0 | 1 | 2;
 
 /**
  * An error the `pts` command reports as one line on stderr and an exit code. Part of the one
- * hierarchy (style.md rule 5) so that a protocol error and a CLI error read alike.
+ * hierarchy so that a protocol error and a CLI error read alike.
  */
 export class PtsCliError extends PtsError {
   override readonly name: string = 'PtsCliError';

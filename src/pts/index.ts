@@ -1,6 +1,9 @@
 /**
- * The public surface of the PTS module (style.md rule 11): explicit named exports only.
- * Internal tokens, transports and helpers stay unexported.
+ * `pts-nest`: what a Nest host app uses: the module, its injectable
+ * services, entities and migrations, errors, host events, and what a host's own guard, filter
+ * or middleware needs. Explicit named exports only; internal tokens, transports and helpers
+ * stay unexported. The wire format (sign strings, keys, envelopes, exact-number JSON) is
+ * `pts-nest/protocol`; the sandbox gateway for a host's tests is `pts-nest/testing`.
  */
 
 // Module and options
@@ -21,10 +24,10 @@ export type {
 export { PtsAccount, PtsAccounts } from './options/pts-accounts.js';
 export { PTS_ENTITIES } from './pts-entities.js';
 export { PtsAccessTokenEntity } from './client/pts-access-token.entity.js';
+export { PTS_MIGRATIONS, PTS_MIGRATIONS_TABLE } from '../../migrations/index.js';
 
 // Client
 export { PtsClient } from './client/pts-client.js';
-export { PTS_ASSUMED_TOKEN_LIFETIME_SECONDS } from './client/pts-access-tokens.js';
 export type {
   PtsBalanceRequest,
   PtsBalanceResult,
@@ -36,6 +39,7 @@ export type {
   PtsOrderQueryResult,
   PtsPaymentRequest,
   PtsPaymentResult,
+  PtsRedirectPaymentResult,
   PtsSupportChannel,
   PtsSupportChannelsRequest,
   PtsSupportChannelsResult,
@@ -66,22 +70,15 @@ export {
   PtsUnknownAccountError,
   isPtsOutcomeUnknown,
 } from './errors/pts-error.js';
-export { ptsErrorFromEnvelope } from './errors/pts-error-from-envelope.js';
-export {
-  PtsExceptionFilter,
-  ptsHttpErrorBody,
-  ptsHttpStatusOf,
-} from './errors/pts-exception.filter.js';
+export { PtsExceptionFilter, ptsHttpErrorBody } from './errors/pts-exception.filter.js';
 export type { PtsHttpErrorBody } from './errors/pts-exception.filter.js';
 
-// Protocol primitives a host may need (signing, envelopes, codes)
+// The injectable key objects (the default account's); the wire format is `pts-nest/protocol`
 export { PtsSigner } from './protocol/pts-signer.js';
 export type { PtsSignerOptions, PtsVerification } from './protocol/pts-signer.js';
 export { PtsCipher } from './protocol/pts-cipher.js';
 export type { PtsAesKeyMode, PtsCipherOptions } from './protocol/pts-cipher.js';
-export { parsePtsPrivateKey, parsePtsPublicKey } from './protocol/pts-keys.js';
 export type { PtsKeyInput } from './protocol/pts-keys.js';
-export { buildSignString, redactSignString } from './protocol/pts-sign-string.js';
 export type { PtsNullRendering, PtsNumberRendering } from './protocol/pts-sign-string.js';
 export {
   PTS_ENVELOPE_CODES,
@@ -92,7 +89,6 @@ export {
 export type { PtsTransactionStatusCode } from './protocol/pts-codes.js';
 export type { PtsApiVersion } from './protocol/pts-fields.js';
 export type { PtsJsonObject, PtsJsonValue } from './protocol/pts-json.js';
-export { ptsTokenHash, ptsTransactionSignature } from './protocol/pts-transaction-signature.js';
 export type { PtsTransactionSignatureOver } from './protocol/pts-transaction-signature.js';
 
 // Orders: the persisted, state-machine-guarded layer, host events, callbacks
@@ -111,14 +107,25 @@ export { PtsOutboxEntity } from './orders/pts-outbox.entity.js';
 export {
   PTS_FINAL_STATUSES,
   PTS_ORDER_STATUSES,
-  decideTransition,
   isFinalStatus,
 } from './orders/pts-order-status.js';
+export { PTS_ORDER_ID_PATTERN } from './orders/pts-order-id.js';
 export type { PtsOrderKind, PtsOrderStatus } from './orders/pts-order-status.js';
 export { OnPtsOrderStatus } from './orders/pts-order-events.js';
 export type { PtsOrderStatusEvent } from './orders/pts-order-events.js';
 export { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
-export type { PtsOrdersSettings } from './orders/pts-orders-settings.js';
+export type { PtsOrdersOptions, PtsOrdersSettings } from './orders/pts-orders-settings.js';
+// Reconciliation, jobs and retention (docs/reconciliation.md)
+export { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
+export { PtsRetention } from './orders/pts-retention.js';
+export type { PtsRetentionResult } from './orders/pts-retention.js';
+export {
+  PTS_ORDER_FLAGS,
+  PTS_ORDER_FLAG_NOTES,
+  ptsOrderFlagNote,
+} from './orders/pts-order-flags.js';
+export type { PtsOrderFlag } from './orders/pts-order-flags.js';
+export { parsePtsDelays, parsePtsDuration } from './orders/pts-durations.js';
 export {
   PtsCallbackNotFoundError,
   PtsDuplicateOrderError,
@@ -131,7 +138,7 @@ export { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
 export type { PtsCallbackVerdict, PtsInboundCallback } from './callbacks/pts-callback-processor.js';
 export { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
 export { ptsRawBodyMiddleware } from './callbacks/pts-raw-body.js';
-export { PTS_MIGRATIONS } from '../../migrations/index.js';
+export { PTS_CALLBACK_ROUTE, isPtsCallbackRoute } from './callbacks/pts-callback-route.js';
 
 // Exchange rate (v1), v1 return_hash, and the v2.1 subscriptions (docs/subscriptions.md)
 export type { PtsQueryOptions } from './client/pts-client.js';

@@ -16,15 +16,21 @@ import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
 import { PtsPayments } from './orders/pts-payments.js';
+import { PtsJobs } from './orders/pts-jobs.js';
+import { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
+import { PtsOrderSync } from './orders/pts-order-sync.js';
+import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
+import { PtsRetention } from './orders/pts-retention.js';
 import { PtsSubscriptionCallbacks } from './subscriptions/pts-subscription-callbacks.js';
 import { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
+import { PtsHostChecks } from './host/pts-host-checks.js';
 import { PTS_RESOLVED_OPTIONS } from './pts.constants.js';
 import { PTS_MODULE_OPTIONS } from './pts.module-definition.js';
 
 /**
- * The only code that reads the raw module options (style.md rule 3): defaults, validation of
+ * The only code that reads the raw module options: defaults, validation of
  * every option at once, keys parsed once. Everything else injects the resolved objects.
  */
 export const PTS_OPTIONS_PROVIDERS: Provider[] = [
@@ -48,7 +54,7 @@ export const PTS_OPTIONS_PROVIDERS: Provider[] = [
     useFactory: (resolved: PtsResolvedOptions) => resolved.orders,
     inject: [PTS_RESOLVED_OPTIONS],
   },
-  // The default account's key objects, for hosts with one account (interface.md section 1).
+  // The default account's key objects, for hosts with one account (README, "Using the module in your app").
   {
     provide: PtsSigner,
     useFactory: (accounts: PtsAccounts) => accounts.get().signer,
@@ -69,12 +75,16 @@ export const PTS_CLIENT_PROVIDERS: Provider[] = [
   PtsClient,
 ];
 
-/** Every provider of the module; other capabilities append their arrays here. */
-/** Orders, their state machine, host events, and the callback side. */
+/** Orders, their state machine, jobs (events, reconciliation, retention), the callback side. */
 export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsOrderMetrics,
+  PtsJobs,
+  PtsReconcileSchedule,
   PtsOrderTransitions,
   PtsOutboxDispatcher,
+  PtsOrderSync,
+  PtsOrderReconciler,
+  PtsRetention,
   PtsPayments,
   PtsSubscriptions,
   PtsSubscriptionCallbacks,
@@ -87,6 +97,8 @@ export const PTS_PROVIDERS: Provider[] = [
   ...PTS_OPTIONS_PROVIDERS,
   ...PTS_CLIENT_PROVIDERS,
   ...PTS_ORDER_PROVIDERS,
+  // Boot checks of the host app: migrations, global prefix, raw body.
+  PtsHostChecks,
 ];
 
 /** What a host may inject. */
@@ -102,6 +114,8 @@ export const PTS_EXPORTS: (Type | symbol | string)[] = [
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsOutboxDispatcher,
+  PtsOrderReconciler,
+  PtsRetention,
 ];
 
 /** Controllers of the module; the callback routes are added here. */

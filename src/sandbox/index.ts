@@ -1,4 +1,12 @@
-/** The PTS gateway sandbox: what the service, the tests and merchants rehearsing failures use. */
+/**
+ * `pts-nest/testing`: the PTS gateway sandbox, for a host's own tests (`startPtsSandbox`), the
+ * service's sandbox mode and merchants rehearsing failures.
+ */
+export {
+  startPtsSandbox,
+  type PtsTestSandbox,
+  type StartPtsSandboxOptions,
+} from './start-pts-sandbox.js';
 export { PtsSandbox } from './pts-sandbox.js';
 export {
   generateSandboxCredentials,

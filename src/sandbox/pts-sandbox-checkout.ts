@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { renderSVG } from 'uqr';
 import { PTS_TRANSACTION_STATUSES } from '../pts/protocol/pts-codes.js';
 import { PtsSandboxError } from './pts-sandbox-error.js';
 import { escapeHtml, readRequestBody, send } from './pts-sandbox-http.js';
@@ -113,7 +114,20 @@ function checkoutBody(order: PtsSandboxOrder): string {
   <dt>Status</dt><dd class="status">${e(status)}</dd>
 </dl>
 ${actions}
-${order.qrCode ? `<details><summary>QR payload</summary><code>${e(order.qrCode)}</code></details>` : ''}`;
+${order.qrCode ? qrBlock(order.qrCode) : ''}`;
+}
+
+/**
+ * The `qr_code` payload as the payer's wallet would see it: an inline SVG (no script, so any
+ * CSP allows it), with the text behind a click for whoever needs to copy it.
+ */
+function qrBlock(payload: string): string {
+  const svg = renderSVG(payload, { ecc: 'M', pixelSize: 6 }).replace(
+    '<svg ',
+    '<svg class="qr" role="img" aria-label="QR code of this payment" ',
+  );
+  return `<figure class="qr-figure">${svg}<figcaption>Scan to pay (sandbox)</figcaption></figure>
+<details><summary>QR payload</summary><code class="qr-payload">${escapeHtml(payload)}</code></details>`;
 }
 
 function page(title: string, body: string, head = ''): string {
@@ -134,6 +148,9 @@ function page(title: string, body: string, head = ''): string {
   .pay { background: #1a7f37; } .fail { background: #b42318; } .expire { background: #6b7280; }
   button[disabled] { opacity: .4; cursor: default; }
   code { word-break: break-all; font-size: .8rem; }
+  .qr-figure { margin: 1rem 0; text-align: center; }
+  .qr { width: 14rem; height: 14rem; image-rendering: pixelated; }
+  figcaption { color: #666; font-size: .85rem; }
 </style>
 </head>
 <body>

@@ -172,11 +172,15 @@ export class PtsSandboxDeliveries {
     }
     const duplicate = this.faults.take(site, ['duplicate-callback']);
     if (duplicate) applied.push('duplicate-callback');
+    const wrapped = this.faults.take(site, ['wrapped-callback']);
+    if (wrapped) applied.push('wrapped-callback');
     const effects = takeSigningEffects(this.faults, site);
     applied.push(...effects.applied);
     const spec = ptsMessageSpec(order.version, kind);
+    const signed = signGatewayMessage(account, spec, callbackFields(order), effects);
+    // A6: the documentation says callbacks follow the `{code, message, data}` format too.
     const body = stringifyPtsJson(
-      signGatewayMessage(account, spec, callbackFields(order), effects),
+      wrapped ? { code: '1000', message: 'Success', data: signed } : signed,
     );
     const copies = duplicate ? (duplicate.copies ?? 1) : 0;
     for (let copy = 0; copy <= copies && !this.timers.isStopped; copy += 1) {

@@ -21,6 +21,17 @@ describe('parsePtsSandboxFault', () => {
     ],
     [{ kind: 'wrong-key', endpoint: 'token' }, /cannot act on `token`/],
     [{ kind: 'drop', endpoint: 'refund' }, /cannot act on `refund`/],
+    [{ kind: 'http-status', status: 504, served: 'yes' }, /`served`/],
+    [{ kind: 'payment-answer', style: 'iframe' }, /`style`/],
+    [{ kind: 'payment-answer', style: 'redirect', status: 200 }, /between 300 and 399/],
+    [{ kind: 'payment-answer', style: 'html', status: 302 }, /between 200 and 299/],
+    [{ kind: 'payment-answer', style: 'qr-only', status: 200 }, /does not apply/],
+    [{ kind: 'payment-answer', style: 'html', endpoint: 'withdraw' }, /cannot act on `withdraw`/],
+    [{ kind: 'null-fields', fields: [] }, /`fields`/],
+    [{ kind: 'null-fields', fields: ['accept_amount'], as: 'zero' }, /`as`/],
+    [{ kind: 'wrapped-callback', endpoint: 'paymentQuery' }, /cannot act on `paymentQuery`/],
+    [{ kind: 'loose-types', endpoint: 'payment' }, /cannot act on `payment`/],
+    [{ kind: 'amount-format', format: 'float-artifact', fields: 'accept_amount' }, /`fields`/],
   ])('refuses %j, naming what is wrong', (input, message) => {
     expect(() => parsePtsSandboxFault(input)).toThrow(message);
   });

@@ -11,14 +11,29 @@ import { PtsSandboxError } from './pts-sandbox-error.js';
  *   `out-of-order-callbacks` (a 1000 callback is held back until the next status is sent);
  * - on everything the gateway signs: `tamper-amount` (amounts changed after signing),
  *   `wrong-key` (signed with a key that is not the gateway's), `amount-format` (how amounts are
- *   rendered, and which rendering is signed).
+ *   rendered, and which rendering is signed), `null-fields` (signed fields sent as null or "",
+ *   signed as `key=`);
+ * - what a real gateway (or the proxy in front of it) sends: `payment-answer` (the payment
+ *   create answered QR-only, as an HTML page, a script or an HTTP redirect), `wrapped-callback`
+ *   (a callback as `{code, message, data}`), `loose-types` (unsigned fields of loose types).
  */
 export type PtsSandboxFault = PtsSandboxFaultScope &
   (
     | { kind: 'delay'; ms: number }
     | { kind: 'error'; code: string; message?: string }
     | { kind: 'drop' }
-    | { kind: 'http-status'; status: number; body?: string }
+    | {
+        kind: 'http-status';
+        status: number;
+        /** Default: a small HTML page naming the status. */
+        body?: string;
+        /** Default `text/html; charset=utf-8`. */
+        contentType?: string;
+        /** true: the gateway served the request (the order exists) and a proxy in front of it
+         *  answered this instead, as an nginx 504 after its upstream timed out. Default false:
+         *  nothing happens at the gateway, as with a firewall's 403. */
+        served?: boolean;
+      }
     | { kind: 'duplicate-callback'; copies?: number }
     | { kind: 'out-of-order-callbacks' }
     | { kind: 'tamper-amount' }
@@ -27,10 +42,32 @@ export type PtsSandboxFault = PtsSandboxFaultScope &
         kind: 'amount-format';
         /** `string`: exact digits (the default); `trailing-zeros`: a string with 10 decimals
          *  (`"40000.0000000000"`, as v1 examples); `number`: a JSON number token. */
-        format: 'string' | 'trailing-zeros' | 'number';
+        format: 'string' | 'trailing-zeros' | 'number' | 'float-artifact';
         /** Which rendering goes into the sign string: as sent (default) or PHP's float. */
         signAs?: 'raw' | 'php-float';
+        /** Only these amount fields (e.g. `["accept_amount"]`); default every amount. */
+        fields?: string[];
       }
+    | {
+        kind: 'payment-answer';
+        /** `qr-only`: JSON with `pay_url` null (signed as `pay_url=`) and the `qr_code`;
+         *  `html`: an auto-submitting form; `script`: JavaScript that navigates (not starting with
+         *  `window.`); `redirect`: an HTTP 3xx with `Location` = the pay URL and no body. */
+        style: 'qr-only' | 'html' | 'script' | 'redirect';
+        /** HTTP status: 2xx for `html`/`script` (default 200), 3xx for `redirect` (default 302). */
+        status?: number;
+        /** Default `text/html; charset=utf-8` (html), `text/javascript` (script). */
+        contentType?: string;
+      }
+    | {
+        kind: 'null-fields';
+        /** Signed fields sent as null (or "") whatever their value, e.g. `["accept_amount"]`. */
+        fields: string[];
+        /** Default `null`. */
+        as?: 'null' | 'empty';
+      }
+    | { kind: 'wrapped-callback' }
+    | { kind: 'loose-types' }
   );
 
 export interface PtsSandboxFaultScope {
@@ -76,6 +113,10 @@ const KINDS: readonly PtsSandboxFaultKind[] = [
   'tamper-amount',
   'wrong-key',
   'amount-format',
+  'payment-answer',
+  'null-fields',
+  'wrapped-callback',
+  'loose-types',
 ];
 
 /** Where each kind can act; a fault scoped to anything else would silently never fire. */
@@ -90,6 +131,10 @@ const TARGETS_BY_KIND: Record<PtsSandboxFaultKind, readonly string[]> = {
   'tamper-amount': signedTargets(),
   'wrong-key': signedTargets(),
   'amount-format': signedTargets(),
+  'payment-answer': ['payment'],
+  'null-fields': signedTargets(),
+  'wrapped-callback': ['paymentCallback', 'withdrawCallback'],
+  'loose-types': ['paymentCallback', 'withdrawCallback', 'paymentQuery', 'withdrawQuery'],
 };
 
 function signedTargets(): string[] {
@@ -166,16 +211,66 @@ export function parsePtsSandboxFault(input: unknown): PtsSandboxFault {
         throw bad('`status` must be an HTTP status between 100 and 599');
       }
       if (f.body !== undefined && typeof f.body !== 'string') throw bad('`body` must be a string');
+      if (f.contentType !== undefined && typeof f.contentType !== 'string') {
+        throw bad('`contentType` must be a string');
+      }
+      if (f.served !== undefined && typeof f.served !== 'boolean') {
+        throw bad('`served` must be true or false');
+      }
+      break;
+    case 'payment-answer': {
+      const styles = ['qr-only', 'html', 'script', 'redirect'];
+      if (!styles.includes(f.style as string)) {
+        throw bad(`\`style\` must be one of ${styles.join(', ')}`);
+      }
+      const [low, high] = f.style === 'redirect' ? [300, 399] : [200, 299];
+      if (
+        f.status !== undefined &&
+        (f.style === 'qr-only' ||
+          !(
+            Number.isSafeInteger(f.status) &&
+            (f.status as number) >= low &&
+            (f.status as number) <= high
+          ))
+      ) {
+        throw bad(
+          f.style === 'qr-only'
+            ? '`status` does not apply to a qr-only answer (an envelope travels as 200)'
+            : `\`status\` of a ${f.style as string} answer must be between ${low} and ${high}`,
+        );
+      }
+      if (f.contentType !== undefined && typeof f.contentType !== 'string') {
+        throw bad('`contentType` must be a string');
+      }
+      break;
+    }
+    case 'null-fields':
+      if (
+        !Array.isArray(f.fields) ||
+        f.fields.length === 0 ||
+        !f.fields.every((name) => typeof name === 'string' && name !== '')
+      ) {
+        throw bad('`fields` must list the signed fields to send as null, e.g. ["accept_amount"]');
+      }
+      if (f.as !== undefined && !['null', 'empty'].includes(f.as as string)) {
+        throw bad('`as` must be null or empty');
+      }
       break;
     case 'duplicate-callback':
       positiveInteger('copies', 1);
       break;
     case 'amount-format':
-      if (!['string', 'trailing-zeros', 'number'].includes(f.format as string)) {
-        throw bad('`format` must be string, trailing-zeros or number');
+      if (!['string', 'trailing-zeros', 'number', 'float-artifact'].includes(f.format as string)) {
+        throw bad('`format` must be string, trailing-zeros, number or float-artifact');
       }
       if (f.signAs !== undefined && !['raw', 'php-float'].includes(f.signAs as string)) {
         throw bad('`signAs` must be raw or php-float');
+      }
+      if (
+        f.fields !== undefined &&
+        !(Array.isArray(f.fields) && f.fields.every((name) => typeof name === 'string'))
+      ) {
+        throw bad('`fields` must list amount field names, e.g. ["accept_amount"]');
       }
       break;
     default:

@@ -40,6 +40,7 @@ import {
   type PtsSandboxAccount,
   type PtsSandboxSettings,
 } from './pts-sandbox-options.js';
+import { paymentPage, type PtsSandboxPage } from './pts-sandbox-pages.js';
 import { ptsSandboxQrPayload } from './pts-sandbox-qr.js';
 import {
   renderAmount,
@@ -62,9 +63,11 @@ export interface PtsSandboxRequestRecord {
   version?: PtsApiVersion;
   userId?: string;
   orderId?: string;
-  /** The envelope code answered, or `dropped` / `delayed` / `http-status` when a fault acted. */
+  /** The envelope code answered, or `dropped` / `delayed` / `http-status` / `page` (a
+   *  `payment-answer` page, script or redirect) when a fault acted. */
   code: string;
-  /** For `dropped` and `delayed`: the envelope code the request produced. */
+  /** For `dropped`, `delayed`, `page` and a `served` `http-status`: the envelope code the
+   *  request produced. */
   envelopeCode?: string;
   /** HTTP status sent (absent when the connection was dropped). */
   httpStatus?: number;
@@ -88,6 +91,8 @@ interface Answer {
 
 interface Outcome {
   answer?: Answer;
+  /** Sent instead of the envelope of `answer` (which says what the request produced). */
+  page?: PtsSandboxPage;
   /** A request-stage fault that changes how (or whether) the answer travels. */
   transport?: Extract<PtsSandboxFault, { kind: 'delay' | 'drop' | 'http-status' }>;
   /** Runs once the answer is on its way (e.g. the withdrawal starts moving). */
@@ -116,7 +121,7 @@ export interface PtsSandboxGatewayDeps {
 }
 
 /**
- * The gateway's side of pts-protocol.md: checks every merchant request as strictly as Part B
+ * The gateway's side of docs/protocol.md: checks every merchant request as strictly as Part B
  * allows, answers `{code, message, data}` with `data` signed by the gateway key, and creates
  * and reports orders. The code of each refusal is listed in src/sandbox/README.md.
  */
@@ -217,17 +222,25 @@ export class PtsSandboxGateway {
     if (transport?.kind === 'http-status') {
       record.code = 'http-status';
       record.httpStatus = transport.status;
+      // `served`: the request took effect; a proxy in front answered instead of the gateway.
+      if (outcome.answer) record.envelopeCode = outcome.answer.code;
       this.finish(record);
       send(
         res,
         transport.status,
-        'text/html; charset=utf-8',
-        transport.body ?? `<html><body><h1>${transport.status}</h1>sandbox fault</body></html>`,
+        transport.contentType ?? 'text/html; charset=utf-8',
+        transport.body ??
+          `<html><head><title>${transport.status}</title></head><body><h1>${transport.status}</h1><hr>nginx (sandbox fault)</body></html>`,
       );
+      this.after(res, outcome);
       return;
     }
     const answer = outcome.answer!;
-    const body = ptsResponseBody(answer.code, answer.message, answer.data);
+    const page = outcome.page ?? {
+      status: 200,
+      contentType: 'application/json',
+      body: ptsResponseBody(answer.code, answer.message, answer.data),
+    };
     if (transport?.kind === 'drop') {
       record.code = 'dropped';
       record.envelopeCode = answer.code;
@@ -248,12 +261,17 @@ export class PtsSandboxGateway {
         return;
       }
     } else {
-      record.code = answer.code;
-      record.httpStatus = 200;
+      record.code = outcome.page ? 'page' : answer.code;
+      if (outcome.page) record.envelopeCode = answer.code;
+      record.httpStatus = page.status;
       this.finish(record);
     }
-    // pts-protocol.md B 8.14: HTTP statuses are undocumented; every envelope travels as 200.
-    send(res, 200, 'application/json', body);
+    // docs/protocol.md B8.14: HTTP statuses are undocumented; every envelope travels as 200.
+    send(res, page.status, page.contentType, page.body, page.headers);
+    this.after(res, outcome);
+  }
+
+  private after(res: ServerResponse, outcome: Outcome): void {
     if (outcome.after) {
       if (res.writableFinished) outcome.after();
       else res.once('close', outcome.after);
@@ -348,7 +366,9 @@ export class PtsSandboxGateway {
 
     const site = { endpoint: route.endpoint, userId: account.userId, orderId: record.orderId };
     const early = this.requestFault(site);
-    if (early.answer || early.transport?.kind === 'http-status') return early;
+    if (early.answer || (early.transport?.kind === 'http-status' && !early.transport.served)) {
+      return early;
+    }
     const outcome = this.serve(account, route, message);
     return { ...outcome, transport: early.transport, faults: [...early.faults, ...outcome.faults] };
   }
@@ -558,15 +578,22 @@ export class PtsSandboxGateway {
       accept_amount: order.acceptAmount,
       exchange_rate: order.exchangeRate,
     };
+    const style =
+      kind === 'payment'
+        ? this.deps.faults.take({ endpoint: 'payment', userId: account.userId, orderId }, [
+            'payment-answer',
+          ])
+        : undefined;
     if (kind === 'payment') {
-      fields.pay_url = order.payUrl;
+      fields.pay_url = style?.style === 'qr-only' ? null : order.payUrl;
       fields.qr_code = order.qrCode;
     }
     const responseName = kind === 'payment' ? 'paymentResponse' : 'withdrawResponse';
     const signed = this.sign(account, route, responseName, fields, orderId);
     return {
       answer: { code: '1000', message: 'Accepted', data: signed.data },
-      faults: signed.effects.applied,
+      page: style && style.style !== 'qr-only' ? paymentPage(style, order.payUrl!) : undefined,
+      faults: style ? [...signed.effects.applied, 'payment-answer'] : signed.effects.applied,
       after: kind === 'withdraw' ? () => lifecycle.startWithdrawal(account, order) : undefined,
     };
   }

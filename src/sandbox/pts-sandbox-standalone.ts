@@ -79,13 +79,15 @@ export async function ptsSandboxSetupFromEnv(
     gatewayPrivateKey = c.gatewayPrivateKeyPem;
     where = [
       `credentials ${stored.created ? 'generated into' : 'read from'} ${stored.files.credentials}`,
-      'for the payment service (.env):',
+      // Values the service's .env and a host's PtsModule account take alike (the module reads
+      // no files): the public key inline as one line, secrets by where they are.
+      'for your .env (the service, or a host app mapping them to PtsModule account options):',
       `  PTS_USER_ID=${c.userId}`,
       `  PTS_GUID=${c.guid}`,
       `  PTS_SAFECODE=<"safecode" in ${stored.files.credentials}>`,
       `  PTS_TRANSACTION_SECRET=<"transactionSecret" in ${stored.files.credentials}>`,
-      `  PTS_MERCHANT_PRIVATE_KEY_FILE=${stored.files.merchantPrivateKey}`,
-      `  PTS_GATEWAY_PUBLIC_KEY_FILE=${stored.files.gatewayPublicKey}`,
+      `  PTS_MERCHANT_PRIVATE_KEY=<the PEM in ${stored.files.merchantPrivateKey}, on one line with \\n for its line breaks>`,
+      `  PTS_GATEWAY_PUBLIC_KEY=${c.gatewayPublicKeyPem.trim().replace(/\n/g, '\\n')}`,
     ];
   }
   if (env.PTS_SANDBOX_WITHDRAW_CONFIRM_URL) {

@@ -59,6 +59,8 @@ interface StateFile {
   orders: PtsSandboxOrder[];
   tokens: StoredToken[];
   balances: Record<string, Record<string, Record<string, string>>>;
+  /** The port the sandbox last listened on: pay URLs it handed out point there. */
+  port?: number;
 }
 
 const FINAL: readonly PtsTransactionStatusCode[] = ['2000', '3000'];
@@ -121,6 +123,7 @@ export class PtsSandboxStore {
   private readonly tokens = new Map<string, StoredToken>();
   private readonly randomCodes = new Map<string, { code: string; expiresAt: number }[]>();
   private readonly balances = new Map<string, Record<string, Record<string, string>>>();
+  private listeningPort?: number;
 
   constructor(
     private readonly stateFile: string | undefined,
@@ -288,6 +291,18 @@ export class PtsSandboxStore {
     this.save();
   }
 
+  // ---- the port (pay URLs carry it, so a restart should listen there again)
+
+  get port(): number | undefined {
+    return this.listeningPort;
+  }
+
+  set port(port: number | undefined) {
+    if (port === this.listeningPort) return;
+    this.listeningPort = port;
+    this.save();
+  }
+
   // ---- persistence
 
   private save(): void {
@@ -298,6 +313,7 @@ export class PtsSandboxStore {
       orders: [...this.orders.values()],
       tokens: [...this.tokens.values()],
       balances: Object.fromEntries(this.balances),
+      ...(this.listeningPort ? { port: this.listeningPort } : {}),
     };
     mkdirSync(dirname(this.stateFile), { recursive: true });
     const temporary = `${this.stateFile}.${process.pid}.tmp`;
@@ -329,6 +345,9 @@ export class PtsSandboxStore {
     for (const token of state.tokens) this.tokens.set(token.tokenHash, token);
     for (const [userId, balances] of Object.entries(state.balances)) {
       this.balances.set(userId, balances);
+    }
+    if (Number.isInteger(state.port) && state.port! > 0 && state.port! < 65536) {
+      this.listeningPort = state.port;
     }
   }
 }

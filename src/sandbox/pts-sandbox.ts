@@ -37,7 +37,7 @@ const MAX_RECORDS = 10_000;
 
 /**
  * A PTS gateway simulator over real HTTP (plain `node:http`, for exact control over bytes,
- * delays and dropped sockets). It plays the gateway's side of pts-protocol.md for v1 and v2,
+ * delays and dropped sockets). It plays the gateway's side of docs/protocol.md for v1 and v2,
  * serves a checkout page, delivers signed callbacks, and injects faults on request.
  *
  * ```ts
@@ -120,14 +120,20 @@ export class PtsSandbox {
     const settings = resolvePtsSandboxOptions(options);
     const sandbox = new PtsSandbox(settings);
     for (const fault of options.faults ?? []) sandbox.setFault(fault);
-    await new Promise<void>((resolve, reject) => {
-      sandbox.server.once('error', reject);
-      sandbox.server.listen(settings.port, settings.host, () => {
-        sandbox.server.off('error', reject);
-        resolve();
-      });
-    });
+    // With a state file and no port asked for, the port of the last run: the pay URLs and
+    // checkout links handed out then keep working. Taken by something else: a free one.
+    const remembered = settings.port === 0 ? sandbox.store.port : undefined;
+    try {
+      await sandbox.listen(remembered ?? settings.port);
+    } catch (error) {
+      if (remembered === undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        throw error;
+      }
+      settings.log(`port ${remembered} of the last run is taken; links handed out then break`);
+      await sandbox.listen(0);
+    }
     const { port } = sandbox.server.address() as AddressInfo;
+    if (settings.stateFile) sandbox.store.port = port;
     const host = ['0.0.0.0', '::', ''].includes(settings.host)
       ? '127.0.0.1'
       : settings.host.includes(':')
@@ -137,6 +143,16 @@ export class PtsSandbox {
     sandbox.lifecycle.resume();
     settings.log(`PTS sandbox listening on ${sandbox.listeningUrl}`);
     return sandbox;
+  }
+
+  private listen(port: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, this.settings.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   /** Base URL a PTS client uses, e.g. `http://127.0.0.1:41234`. */

@@ -17,7 +17,7 @@ const PAYMENT_REQUEST = {
   timestamp: 1704067200,
 };
 const SIGN_STRING = `amount=100.00&channel=QRPH&currency=PHP&order_id=ORD20240101000001&timestamp=1704067200&user_id=1&${SAFECODE}`;
-// pts-protocol.md B 2.5(b): the compact body with "sign":"SIG", AES-256-ECB under the 32-byte safecode.
+// docs/protocol.md B2.5(b): the compact body with "sign":"SIG", AES-256-ECB under the 32-byte safecode.
 const ENVELOPE_BODY = JSON.stringify({ ...PAYMENT_REQUEST, sign: 'SIG' });
 const ENVELOPE_AES256 =
   'bd/cW09ZzkCrbAevn7SdnCZQPF2H2YtJaztQ0Vk4SEVNnM9HLxa1b/JU+9kakw6qR304JyhXdPQkYJhDbIbk4sSs7/aF9SOjfh5BvRjTu7/d8MvTXQzHrbkGrjwGpuucAxWuIkpWFoGyu9Wx6URYKO1/F/W90LLHJXfZDhaX0MQ6gv70SQGelNjCj3MeW440';
@@ -105,7 +105,7 @@ describe('pts command (as a process)', () => {
     expect(bad.stdout + bad.stderr).not.toContain(SAFECODE);
   });
 
-  it('encrypts to the known answer of pts-protocol.md B 2.5(b) and names the cause when decryption fails', async () => {
+  it('encrypts to the known answer of docs/protocol.md B2.5(b) and names the cause when decryption fails', async () => {
     const env = { PTS_SAFECODE: SAFECODE };
     const [encrypted, garbage, wrongSafecode] = await Promise.all([
       runPts(['encrypt'], { env, input: `${ENVELOPE_BODY}\n` }),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPts } from './run-pts.js';
 
 const SAFECODE = '0123456789abcdef0123456789abcdef';
-// pts-protocol.md B 4.2 / 4.5: the "Sign yes" fields of both callbacks, written out here so that
+// docs/protocol.md B4.2 / B4.5: the "Sign yes" fields of both callbacks, written out here so that
 // the receiver checks the command against the table, not against our own field code.
 const CALLBACK_SIGNED = [
   'accept_amount',

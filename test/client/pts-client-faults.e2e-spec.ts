@@ -218,6 +218,44 @@ describe('payment answers in the HTML style (B 1.3)', () => {
     });
   });
 
+  it('hands a 3xx redirect back as kind redirect, and a QR-only answer with payUrl null', async () => {
+    const redirected = newOrderId('R');
+    harness.sandbox.setFault({
+      kind: 'payment-answer',
+      style: 'redirect',
+      status: 307,
+      orderId: redirected,
+    });
+    const location = await strict.client.createPayment(paymentRequest(redirected));
+    expect(location).toEqual({
+      kind: 'redirect',
+      location: harness.sandbox.order(harness.credentials.userId, redirected)?.payUrl,
+    });
+    const qrOnly = newOrderId('Q');
+    harness.sandbox.setFault({ kind: 'payment-answer', style: 'qr-only', orderId: qrOnly });
+    await expect(strict.client.createPayment(paymentRequest(qrOnly))).resolves.toMatchObject({
+      kind: 'json',
+      payUrl: null,
+      qrCode: expect.stringMatching(/^000201/),
+      verification: 'raw',
+    });
+  });
+
+  it('refuses a JSON payment answer with neither pay_url nor qr_code, outcome unknown', async () => {
+    const orderId = newOrderId('N');
+    harness.sandbox.setFault({
+      kind: 'null-fields',
+      fields: ['pay_url', 'qr_code'],
+      endpoint: 'payment',
+      orderId,
+    });
+    const error = await strict.client
+      .createPayment(paymentRequest(orderId))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PtsMalformedMessageError', field: 'pay_url' });
+    expect(isPtsOutcomeUnknown(error)).toBe(true);
+  });
+
   it('refuses HTML where only JSON may come', async () => {
     harness.sandbox.setFault({
       kind: 'http-status',

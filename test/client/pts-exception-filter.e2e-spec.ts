@@ -52,7 +52,7 @@ beforeAll(async () => {
     ],
     controllers: [ProbeController],
   }).compile();
-  app = moduleRef.createNestApplication({ logger: false });
+  app = moduleRef.createNestApplication({ rawBody: true, logger: false });
   app.useGlobalFilters(new PtsExceptionFilter(app.get(HttpAdapterHost)));
   await app.init();
   // The sandbox makes its impostor key on first use (RSA key generation); not under a timeout.

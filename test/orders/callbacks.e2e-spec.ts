@@ -20,7 +20,7 @@ type Row = {
   number_rendering: string | null;
 };
 
-describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () => {
+describe('callbacks (docs/protocol.md A6-A8) over real HTTP and PostgreSQL', () => {
   let service: TestService;
   let payments: PtsPayments;
   let keys: { gatewayPrivateKeyPem: string; safecode: string };
@@ -281,7 +281,11 @@ describe('callbacks (pts-protocol.md A6-A8) over real HTTP and PostgreSQL', () =
       callbackFields(service.credentials.userId, order, '2000'),
     );
     const first = await post('/pts/callback/payment', body);
-    const id = first.headers['x-pts-callback-id'];
+    expect(first.text).toBe('SUCCESS');
+    const [{ id }] = await service.db.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM pts_callbacks WHERE order_id = $1`,
+      [order.orderId],
+    );
     const replay = await request(service.url)
       .post(`/admin/callbacks/${id}/replay`)
       .set('Authorization', `Bearer ${ADMIN_KEY}`);

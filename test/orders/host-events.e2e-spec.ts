@@ -24,6 +24,8 @@ import { eventually } from '../support/test-service.js';
 class ShopOrders {
   /** `orderId:status` keys whose next delivery fails, to rehearse a busy shop. */
   readonly failOnce = new Set<string>();
+  /** `orderId:status` keys whose deliveries always fail. */
+  readonly failAlways = new Set<string>();
   /** Every delivery attempt, failed ones included. */
   readonly attempts: PtsOrderStatusEvent[] = [];
   readonly paid: PtsOrderStatusEvent[] = [];
@@ -33,6 +35,9 @@ class ShopOrders {
   @OnPtsOrderStatus()
   gate(event: PtsOrderStatusEvent): void {
     this.attempts.push(event);
+    if (this.failAlways.has(`${event.orderId}:${event.status}`)) {
+      throw new Error('this event always fails');
+    }
     if (this.failOnce.delete(`${event.orderId}:${event.status}`)) {
       throw new Error('the shop database is busy');
     }
@@ -50,7 +55,7 @@ class ShopOrders {
 }
 
 /**
- * The module as a host app uses it (interface.md section 1): its own TypeORM wiring, forRootAsync,
+ * The module as a host app uses it (README, "Using the module in your app"): its own TypeORM wiring, forRootAsync,
  * a decorated handler, Nest's `rawBody: true` instead of our middleware.
  */
 describe('PtsModule in a host app: status events reach decorated handlers', () => {
@@ -83,7 +88,7 @@ describe('PtsModule in a host app: status events reach decorated handlers', () =
                 transactionSecret: credentials.transactionSecret,
               },
             ],
-            orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50 },
+            orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50, dispatchMaxAttempts: 3 },
           }),
         }),
       ],
@@ -160,5 +165,27 @@ describe('PtsModule in a host app: status events reach decorated handlers', () =
       `${orderId}:waiting`,
       `${orderId}:success`,
     ]);
+  });
+
+  it("parks an event after the last attempt, and the order's later events go on", async () => {
+    const shop = app.get(ShopOrders);
+    const orderId = `park-${Date.now()}`;
+    shop.failAlways.add(`${orderId}:waiting`);
+    const order = await app
+      .get(PtsPayments)
+      .createPayment({ orderId, amount: '11.00', currency: 'PHP', channel: 'QRPH' });
+    expect((await successCallback(order)).text).toBe('SUCCESS');
+    await eventually(() => shop.everything.includes(`${orderId}:success`), 8000, 'success');
+    const tries = shop.attempts.filter((e) => e.orderId === orderId && e.status === 'waiting');
+    expect(tries).toHaveLength(3);
+    const [row] = await db.dataSource.query<
+      { attempts: number; dead_at: Date | null; delivered_at: Date | null; last_error: string }[]
+    >(
+      `SELECT attempts, dead_at, delivered_at, last_error FROM pts_outbox WHERE idempotency_key = $1`,
+      [tries[0].idempotencyKey],
+    );
+    expect(row).toMatchObject({ attempts: 3, delivered_at: null });
+    expect(row.dead_at).not.toBeNull();
+    expect(row.last_error).toContain('always fails');
   });
 });

@@ -276,12 +276,13 @@ describe('payments and withdrawals end to end (admin API, sandbox, real PostgreS
   });
 
   it('serves the OpenAPI document of the admin API at /docs', async () => {
-    const res = await request(service.url).get('/docs/json');
+    // Behind an admin or viewer key on the public port (docs/hardening.md).
+    const res = await request(service.url).get('/docs/json').set(admin());
     expect(res.status).toBe(200);
     expect(Object.keys(res.body.paths as object)).toEqual(
       expect.arrayContaining(['/admin/payments', '/admin/withdrawals', '/admin/orders/{orderId}']),
     );
-    const ui = await request(service.url).get('/docs');
+    const ui = await request(service.url).get('/docs').set(admin());
     expect(ui.status).toBe(200);
   });
 });

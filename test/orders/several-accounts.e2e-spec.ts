@@ -13,7 +13,7 @@ import { submitCheckout } from '../support/checkout.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { ADMIN_KEY, eventually } from '../support/test-service.js';
 
-/** interface.md section 1: several merchant accounts in one process, v2 and v1 side by side. */
+/** README, "Using the module in your app": several merchant accounts in one process, v2 and v1 side by side. */
 describe('several merchant accounts in one service', () => {
   let db: TestDatabase;
   let sandbox: PtsSandbox;

@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -257,6 +258,42 @@ describe('sandbox state file', () => {
       expect(balance.json?.code).toBe('1000');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('listens on the port of its last run, so the pay URLs it handed out keep working', async () => {
+    const stateFile = join(directory, 'port', 'state.json');
+    const first = await PtsSandbox.start(options(stateFile));
+    const { data } = await createPaymentV2(first.url, merchant);
+    const payUrl = String(data.pay_url);
+    expect(payUrl.startsWith(first.url)).toBe(true);
+    await first.stop();
+    expect(JSON.parse(await readFile(stateFile, 'utf8'))).toMatchObject({
+      port: Number(new URL(first.url).port),
+    });
+
+    const second = await PtsSandbox.start(options(stateFile));
+    try {
+      expect(second.url).toBe(first.url);
+      const page = await fetch(payUrl);
+      expect(page.status).toBe(200);
+    } finally {
+      await second.stop();
+    }
+
+    // Taken by something else meanwhile: a free port, and the log says the old links break.
+    const squatter = createServer();
+    await new Promise<void>((done) =>
+      squatter.listen(Number(new URL(first.url).port), '127.0.0.1', done),
+    );
+    const lines: string[] = [];
+    const third = await PtsSandbox.start({ ...options(stateFile), log: (l) => lines.push(l) });
+    try {
+      expect(third.url).not.toBe(first.url);
+      expect(lines.join('\n')).toContain('is taken');
+    } finally {
+      await third.stop();
+      await new Promise((done) => squatter.close(done));
     }
   });
 

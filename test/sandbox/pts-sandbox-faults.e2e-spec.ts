@@ -349,6 +349,143 @@ describe('sandbox fault injection: each knob has its effect', () => {
     });
   });
 
+  describe('what a real gateway and its proxies send', () => {
+    const post = (request: { body: string; headers: Record<string, string> }) =>
+      fetch(paymentUrl(), {
+        method: 'POST',
+        headers: request.headers,
+        body: request.body,
+        redirect: 'manual',
+      });
+
+    it('http-status served: the order exists although a proxy answered an error page', async () => {
+      const orderId = newOrderId();
+      sandbox.setFault({ kind: 'http-status', status: 504, served: true, orderId });
+      const answer = await post(sealPayment(orderId));
+      expect(answer.status).toBe(504);
+      expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await answer.text()).toContain('504');
+      expect(sandbox.order(merchant.userId, orderId)?.status).toBe('0000');
+      expect(sandbox.requests.find((r) => r.orderId === orderId)).toMatchObject({
+        code: 'http-status',
+        envelopeCode: '1000',
+        httpStatus: 504,
+      });
+    });
+
+    it('payment-answer qr-only: pay_url null, signed as `pay_url=`, and the QR code', async () => {
+      sandbox.setFault({ kind: 'payment-answer', style: 'qr-only', endpoint: 'payment' });
+      const answer = await send(paymentUrl(), sealPayment());
+      const data = answer.lossless!.data as Record<string, unknown>;
+      expect(answer.text).toContain('"pay_url":null');
+      expect(data.qr_code).toMatch(/^000201/);
+      expect(verifiesWithGatewayKey(merchant, data, SIGNED_FIELDS.gateway.paymentResponse)).toBe(
+        true,
+      );
+    });
+
+    it('payment-answer html, script and redirect: the order exists, the answer is no envelope', async () => {
+      const cases = [
+        {
+          style: 'html',
+          status: 200,
+          type: /^text\/html/,
+          body: /<form id="pts" method="get" action="http/,
+        },
+        {
+          style: 'script',
+          status: 200,
+          type: /^text\/javascript/,
+          body: /^var target = "http[^"]+";\ntop\.location\.replace\(target\);/,
+        },
+        { style: 'redirect', status: 303, type: /^text\/html/, body: /^$/ },
+      ] as const;
+      for (const c of cases) {
+        const orderId = newOrderId();
+        sandbox.setFault({
+          kind: 'payment-answer',
+          style: c.style,
+          orderId,
+          ...(c.style === 'redirect' ? { status: 303 } : {}),
+        });
+        const answer = await post(sealPayment(orderId));
+        expect(answer.status).toBe(c.status);
+        expect(answer.headers.get('content-type')).toMatch(c.type);
+        expect(await answer.text()).toMatch(c.body);
+        const order = sandbox.order(merchant.userId, orderId);
+        expect(order?.status).toBe('0000');
+        if (c.style === 'redirect') expect(answer.headers.get('location')).toBe(order?.payUrl);
+        expect(sandbox.requests.find((r) => r.orderId === orderId)).toMatchObject({
+          code: 'page',
+          envelopeCode: '1000',
+        });
+      }
+    });
+
+    it('null-fields: the listed signed fields are null (or "") and sign as `key=`', async () => {
+      const { orderId } = await payment();
+      sandbox.setFault({
+        kind: 'null-fields',
+        fields: ['accept_amount', 'exchange_rate'],
+        endpoint: 'paymentQuery',
+        times: 1,
+      });
+      sandbox.setFault({
+        kind: 'null-fields',
+        fields: ['accept_currency', 'exchange_rate'],
+        as: 'empty',
+        endpoint: 'paymentQuery',
+        times: 1,
+      });
+      const first = await query(orderId);
+      expect(first.text).toContain('"accept_amount":null');
+      expect(first.text).toContain('"exchange_rate":null');
+      const second = await query(orderId);
+      expect(second.text).toContain('"accept_currency":""');
+      expect(second.text).toContain('"exchange_rate":""');
+      for (const answer of [first, second]) {
+        const data = answer.lossless!.data as Record<string, unknown>;
+        expect(verifiesWithGatewayKey(merchant, data, SIGNED_FIELDS.gateway.status)).toBe(true);
+      }
+    });
+
+    it('amount-format float-artifact signed as PHP prints every amount: only `100.1` verifies', async () => {
+      const { orderId } = await payment();
+      sandbox.setFault({
+        kind: 'amount-format',
+        format: 'float-artifact',
+        signAs: 'php-float',
+        fields: ['accept_amount'],
+        endpoint: 'paymentQuery',
+      });
+      const data = (await query(orderId)).json!.data!;
+      expect(data).toMatchObject({ submit_amount: '100.10', accept_amount: '100.10000000000001' });
+      expect(verifiesWithGatewayKey(merchant, data, SIGNED_FIELDS.gateway.status)).toBe(false);
+      const text = handSignString(
+        { ...data, accept_amount: '100.1', submit_amount: '100.1' },
+        SIGNED_FIELDS.gateway.status,
+        merchant.safecode,
+      );
+      expect(handRsaVerify(merchant.gatewayPublicKeyPem, text, data.sign as string)).toBe(true);
+    });
+
+    it('wrapped-callback and loose-types: {code, message, data}, loose unsigned fields', async () => {
+      sandbox.setFault({ kind: 'wrapped-callback', endpoint: 'paymentCallback', times: 1 });
+      sandbox.setFault({ kind: 'loose-types', endpoint: 'paymentCallback', times: 1 });
+      const { orderId } = await payment();
+      await sandbox.settle(merchant.userId, orderId, 'fail');
+      const mine = () => receiver.calls.filter((c) => c.text.includes(orderId));
+      await receiver.waitFor(() => mine().length === 1);
+      const body = parseExact(mine()[0].text);
+      expect(body).toMatchObject({ code: '1000', message: 'Success' });
+      const data = body.data as Record<string, unknown>;
+      expect(data).toMatchObject({ order_id: orderId, status: '3000', error_message: null });
+      expect(mine()[0].text).toContain('"reference_number":20240101123456');
+      expect(data.submit_promo).toBe('-5.00');
+      expect(verifiesWithGatewayKey(merchant, data, SIGNED_FIELDS.gateway.status)).toBe(true);
+    });
+  });
+
   describe('setting faults', () => {
     it('through the control API: POST adds, GET lists, DELETE clears', async () => {
       const control = `${sandbox.url}/sandbox/control/faults`;

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePtsPublicKey } from '../../src/pts/protocol/index.js';
 import type { PtsSandboxCredentials } from '../../src/sandbox/index.js';
 import { send } from '../support/hand-made-pts.js';
 
@@ -59,11 +60,14 @@ describe('npm run sandbox (standalone entry)', () => {
       const banner = run.output();
       expect(banner).toContain(`PTS_USER_ID=${credentials.userId}`);
       expect(banner).toContain(
-        `PTS_MERCHANT_PRIVATE_KEY_FILE=${join(dataDir, 'merchant-private.pem')}`,
+        `PTS_MERCHANT_PRIVATE_KEY=<the PEM in ${join(dataDir, 'merchant-private.pem')}, on one line`,
       );
-      expect(banner).toContain(
-        `PTS_GATEWAY_PUBLIC_KEY_FILE=${join(dataDir, 'gateway-public.pem')}`,
-      );
+      // No PTS_*_FILE lines: PtsModule takes key text, and this line parses as it stands.
+      expect(banner).not.toMatch(/PTS_\w+_FILE=/);
+      const publicKeyLine = /PTS_GATEWAY_PUBLIC_KEY=(.*)/.exec(banner)![1];
+      expect(
+        parsePtsPublicKey(publicKeyLine).equals(parsePtsPublicKey(credentials.gatewayPublicKeyPem)),
+      ).toBe(true);
       expect(banner).not.toContain(credentials.safecode);
       expect(banner).not.toContain(credentials.transactionSecret);
       expect(banner).not.toContain('PRIVATE KEY-----');

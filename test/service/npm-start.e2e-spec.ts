@@ -48,6 +48,15 @@ describe('npm start on a fresh machine (built entry, empty directory, no configu
     expect(run.stdout()).toContain(`curl -s -X POST ${url}/admin/payments`);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
+    // The console's files, as `nest build` copied them into dist.
+    expect(run.stdout()).toContain(`${url}/console`);
+    for (const path of [
+      '/console',
+      '/console/assets/main.js',
+      '/console/vendor/chart.umd.min.js',
+    ]) {
+      expect((await fetch(`${url}${path}`)).status, path).toBe(200);
+    }
     const auth = { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' };
 
     const created = await fetch(`${url}/admin/payments`, {

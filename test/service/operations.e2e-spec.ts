@@ -46,8 +46,8 @@ describe('operations: health, metrics and logs during a full v1 flow', () => {
   });
 
   it('moves the counters of /metrics and keeps every secret out of the logs', async () => {
-    const before = (await request(service.url).get('/metrics')).text;
     const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+    const before = (await request(service.url).get('/metrics').set(admin)).text;
     const created = await request(service.url).post('/admin/payments').set(admin).send({
       amount: '100.00',
       currency: 'PHP',
@@ -110,7 +110,7 @@ describe('operations: health, metrics and logs during a full v1 flow', () => {
       .set('Content-Type', 'application/json')
       .send('{}');
 
-    const after = (await request(service.url).get('/metrics')).text;
+    const after = (await request(service.url).get('/metrics').set(admin)).text;
     const grew = (name: string, labels: Record<string, string>) =>
       metric(after, name, labels) - metric(before, name, labels);
     expect(grew('pts_requests_total', { endpoint: 'payment', code: '1000' })).toBe(1);

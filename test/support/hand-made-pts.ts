@@ -1,5 +1,5 @@
 /**
- * PTS messages assembled by hand with node:crypto, straight from pts-protocol.md, without our
+ * PTS messages assembled by hand with node:crypto, straight from docs/protocol.md, without our
  * protocol code or client: if the sandbox accepts these, it is not merely agreeing with us.
  * (lossless-json, a third-party parser, only keeps number text for the verifying side.)
  */

@@ -3,7 +3,9 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 /**
  * A TCP proxy in front of PostgreSQL for fault injection: `cut()` drops every connection and
  * refuses new ones (the database is "down" for the app), `restore()` serves again on the same
- * port. Loopback only.
+ * port. `freeze()` keeps every connection open and accepts new ones but forwards nothing (a
+ * hung database or a silent network: no error ever arrives), `thaw()` forwards what was held
+ * back and carries on. Loopback only.
  */
 export class TcpProxy {
   private server?: Server;
@@ -11,6 +13,7 @@ export class TcpProxy {
   port = 0;
   /** Extra delay on every chunk, both ways: a slow database. */
   latencyMs = 0;
+  private frozen?: (() => void)[];
 
   constructor(
     private readonly targetHost: string,
@@ -47,7 +50,19 @@ export class TcpProxy {
   }
 
   async stop(): Promise<void> {
+    this.thaw();
     await this.cut();
+  }
+
+  freeze(): void {
+    this.frozen ??= [];
+  }
+
+  /** Delivers what was held back, in order, and forwards again. */
+  thaw(): void {
+    const held = this.frozen ?? [];
+    this.frozen = undefined;
+    for (const deliver of held) deliver();
   }
 
   private listen(port: number): Promise<void> {
@@ -65,8 +80,13 @@ export class TcpProxy {
       upstream.on('error', close).on('close', close);
       const forward = (from: Socket, to: Socket) =>
         from.on('data', (chunk: Buffer) => {
-          if (this.latencyMs === 0) to.write(chunk);
-          else setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
+          const deliver = () => {
+            if (this.latencyMs === 0) {
+              if (to.writable) to.write(chunk);
+            } else setTimeout(() => to.writable && to.write(chunk), this.latencyMs);
+          };
+          if (this.frozen) this.frozen.push(deliver);
+          else deliver();
         });
       forward(client, upstream);
       forward(upstream, client);

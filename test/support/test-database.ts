@@ -39,6 +39,8 @@ export async function createTestDatabase(label = 'test'): Promise<TestDatabase> 
     async drop() {
       if (dataSource.isInitialized) await dataSource.destroy();
       await adminQuery(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      // The module's job tables (pg-boss) live beside it, in `<schema>_jobs`.
+      await adminQuery(url, `DROP SCHEMA IF EXISTS "${schema}_jobs" CASCADE`);
     },
   };
 }

@@ -2,11 +2,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createPtsApp } from '../../src/app/create-app.js';
 import type { JsonLogger } from '../../src/app/logging/json-logger.js';
 import type { AppSettings } from '../../src/app/app-settings.js';
+import type { RateLimits } from '../../src/app/http/rate-limits.js';
+import type { OpsAccess } from '../../src/app/ops/ops-access.js';
 import type { DatabaseSettings } from '../../src/app/database/data-source-options.js';
 import { freePort } from '../../src/app/database/embedded-postgres.js';
 import type { PtsModuleOptions } from '../../src/pts/options/pts-module-options.js';
 import type { PtsOrderStatusEvent } from '../../src/pts/orders/pts-order-events.js';
-import type { PtsOrdersSettings } from '../../src/pts/orders/pts-orders-settings.js';
+import type { PtsOrdersOptions } from '../../src/pts/orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.js';
 import {
   generateSandboxCredentials,
@@ -27,11 +29,18 @@ export interface TestServiceOptions {
   withdrawConfirm?: boolean;
   sandbox?: Partial<PtsSandboxOptions>;
   pts?: Partial<PtsModuleOptions>;
-  orders?: Partial<PtsOrdersSettings>;
+  orders?: PtsOrdersOptions;
   /** Logs of the app (default: none, or Nest's console logger with PTS_TEST_LOG=1). */
   logger?: JsonLogger;
   /** A second instance of the service on the database and sandbox of this one. */
   instanceOf?: TestService;
+  /**
+   * Per-address rate limits; off unless given (tests poll the admin API far faster than an
+   * operator would).
+   */
+  rateLimits?: Partial<RateLimits>;
+  /** Who may read /metrics and /docs; the service's default (`key`) when absent. */
+  opsAccess?: OpsAccess;
   /** Reach PostgreSQL another way (e.g. through a fault-injecting proxy). */
   database?: (settings: DatabaseSettings) => Promise<DatabaseSettings>;
 }
@@ -98,6 +107,12 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
       ...options.pts,
     },
     orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50, ...options.orders },
+    rateLimits: {
+      callbacks: { limit: 0, windowMs: 60_000 },
+      admin: { limit: 0, windowMs: 60_000 },
+      ...options.rateLimits,
+    },
+    opsAccess: options.opsAccess,
   };
   const app = await createPtsApp(settings, {
     logger: options.logger ?? (process.env.PTS_TEST_LOG ? ['log', 'warn', 'error'] : false),

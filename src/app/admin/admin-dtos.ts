@@ -1,12 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { PTS_ORDER_ID_PATTERN } from '../../pts/orders/pts-order-id.js';
-import { PTS_AMOUNT_PATTERN } from '../../pts/protocol/pts-amount.js';
+import {
+  PTS_CALLBACK_OUTCOMES,
+  PTS_ORDER_FLAGS,
+  PTS_ORDER_ID_PATTERN,
+  PTS_ORDER_STATUSES,
+  type PtsCallbackOutcome,
+  type PtsOrderFlag,
+  type PtsOrderKind,
+  type PtsOrderStatus,
+} from 'pts-nest';
+import { PTS_AMOUNT_PATTERN } from 'pts-nest/protocol';
 import {
   IsIn,
   IsInt,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -17,17 +25,11 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import {
-  PTS_CALLBACK_OUTCOMES,
-  type PtsCallbackOutcome,
-} from '../../pts/callbacks/pts-callback.entity.js';
-import {
-  PTS_ORDER_STATUSES,
-  type PtsOrderKind,
-  type PtsOrderStatus,
-} from '../../pts/orders/pts-order-status.js';
+import { IsAdminTime } from './admin-inputs.js';
 
 const POSITIVE = /[1-9]/;
+export const OVERVIEW_BUCKETS = ['hour', 'day'] as const;
+export type OverviewBucket = (typeof OVERVIEW_BUCKETS)[number];
 const ORDER_ID_MESSAGE = 'orderId must be 1 to 64 letters, digits, "_" or "-"';
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
@@ -36,12 +38,12 @@ const IsPtsAmount = () =>
   applyDecorators(
     IsString({ message: 'amount must be a decimal string such as "100.10", not a number' }),
     Matches(PTS_AMOUNT_PATTERN, {
-      message: 'amount must be a decimal string with at most 6 decimal places',
+      message: 'amount must be a decimal string below 1000000000000 with at most 6 decimal places',
     }),
     Matches(POSITIVE, { message: 'amount must be greater than zero' }),
   );
 
-/** Body of `POST /admin/payments` (interface.md section 2). */
+/** Body of `POST /admin/payments` (README, "HTTP surface"). */
 export class CreatePaymentDto {
   @ApiPropertyOptional({ description: 'Our order id; generated when absent', example: 'ORD-1001' })
   @IsOptional()
@@ -193,15 +195,32 @@ export class ListOrdersQuery {
   @IsIn(PTS_ORDER_STATUSES)
   status?: PtsOrderStatus;
 
+  @ApiPropertyOptional({
+    enum: PTS_ORDER_FLAGS,
+    description: 'Orders carrying this flag; `reconcile_exhausted`: waiting for an operator',
+  })
+  @IsOptional()
+  @IsIn(PTS_ORDER_FLAGS)
+  flag?: PtsOrderFlag;
+
   @ApiPropertyOptional({ description: 'ISO time, inclusive' })
   @IsOptional()
-  @IsISO8601()
+  @IsAdminTime()
   from?: string;
 
   @ApiPropertyOptional({ description: 'ISO time, exclusive' })
   @IsOptional()
-  @IsISO8601()
+  @IsAdminTime()
   to?: string;
+
+  @ApiPropertyOptional({
+    description: 'Our order id or the PTS transaction id (exact match)',
+    example: 'ORD-1001',
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64, { message: 'search must be 1 to 64 characters' })
+  search?: string;
 
   @ApiPropertyOptional({ default: 50, maximum: 200 })
   @IsOptional()
@@ -214,9 +233,33 @@ export class ListOrdersQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(200)
   cursor?: string;
 
   @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  account?: string;
+}
+
+/** Query of `GET /admin/overview`: the time series covers `[from, to)`, in `bucket` steps. */
+export class OverviewQuery {
+  @ApiPropertyOptional({ description: 'ISO time, inclusive; default: `to` minus 24 hours' })
+  @IsOptional()
+  @IsAdminTime()
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'ISO time, exclusive; default: now' })
+  @IsOptional()
+  @IsAdminTime()
+  to?: string;
+
+  @ApiPropertyOptional({ enum: OVERVIEW_BUCKETS, default: 'hour' })
+  @IsOptional()
+  @IsIn(OVERVIEW_BUCKETS)
+  bucket?: OverviewBucket;
+
+  @ApiPropertyOptional({ description: 'One account; all accounts when absent' })
   @IsOptional()
   @IsString()
   account?: string;
@@ -239,6 +282,7 @@ export class ListCallbacksQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
+  @MaxLength(200)
   cursor?: string;
 }
 

@@ -1,11 +1,14 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidationError } from 'class-validator';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
-import { PtsPayments } from '../../pts/orders/pts-payments.js';
-import { PtsCallbackProcessor } from '../../pts/callbacks/pts-callback-processor.js';
-import { PtsCallbackQueries } from '../../pts/callbacks/pts-callback-queries.js';
-import { PtsClient } from '../../pts/client/pts-client.js';
+import {
+  PtsAccounts,
+  PtsCallbackProcessor,
+  PtsCallbackQueries,
+  PtsClient,
+  type PtsOrderEntity,
+  PtsPayments,
+} from 'pts-nest';
 import {
   V1BankCardDto,
   V2WithdrawDetailsDto,
@@ -16,7 +19,10 @@ import {
   type ListCallbacksQuery,
   type ListOrdersQuery,
 } from './admin-dtos.js';
+import type { AdminRole } from './admin-auth.guard.js';
 import { callbackView, historyView, orderView } from './admin-views.js';
+
+type OrderView = ReturnType<typeof orderView>;
 
 /** Maps admin requests onto the module's services and its answers onto views. */
 @Injectable()
@@ -30,8 +36,7 @@ export class AdminOrdersService {
   ) {}
 
   async createPayment(dto: CreatePaymentDto, idempotencyKey?: string) {
-    const order = await this.payments.createPayment({ ...dto, idempotencyKey });
-    return orderView(order);
+    return createdAnswer(await this.payments.createPayment({ ...dto, idempotencyKey }));
   }
 
   async createWithdrawal(dto: CreateWithdrawalDto, idempotencyKey?: string) {
@@ -39,12 +44,14 @@ export class AdminOrdersService {
     const account = this.accounts.get(dto.account);
     if (account.apiVersion === 'v1') {
       const bankCard = await validated(V1BankCardDto, details);
-      const order = await this.payments.createWithdraw({ ...rest, bankCard, idempotencyKey });
-      return orderView(order);
+      return createdAnswer(
+        await this.payments.createWithdraw({ ...rest, bankCard, idempotencyKey }),
+      );
     }
     const payee = await validated(V2WithdrawDetailsDto, details);
-    const order = await this.payments.createWithdraw({ ...rest, details: payee, idempotencyKey });
-    return orderView(order);
+    return createdAnswer(
+      await this.payments.createWithdraw({ ...rest, details: payee, idempotencyKey }),
+    );
   }
 
   async list(query: ListOrdersQuery) {
@@ -56,11 +63,11 @@ export class AdminOrdersService {
     return { items: page.items.map(orderView), nextCursor: page.nextCursor };
   }
 
-  async detail(orderId: string, account?: string) {
+  async detail(orderId: string, account?: string, role: AdminRole = 'viewer') {
     const { order, callbacks, history } = await this.payments.detail(orderId, account);
     return {
       ...orderView(order),
-      callbacks: callbacks.map(callbackView),
+      callbacks: callbacks.map((c) => callbackView(c, role)),
       history: history.map(historyView),
     };
   }
@@ -69,9 +76,9 @@ export class AdminOrdersService {
     return orderView(await this.payments.sync(orderId, account));
   }
 
-  async listCallbacks(query: ListCallbacksQuery) {
+  async listCallbacks(query: ListCallbacksQuery, role: AdminRole = 'viewer') {
     const page = await this.callbacks.list(query);
-    return { items: page.items.map(callbackView), nextCursor: page.nextCursor };
+    return { items: page.items.map((c) => callbackView(c, role)), nextCursor: page.nextCursor };
   }
 
   async replay(callbackId: string) {
@@ -98,6 +105,19 @@ export class AdminOrdersService {
     );
     return { account: this.accounts.get(query.account).name, items: result.items };
   }
+}
+
+/**
+ * 201 for an order PTS accepted and answered; 202 for one whose outcome is still open (an
+ * `Idempotency-Key` retry of an interrupted create: `unknown`) or that PTS has without a pay
+ * URL we could hand out (`pay_url_missing`): the caller must not take it as a usable order.
+ */
+function createdAnswer(order: PtsOrderEntity): { httpStatus: 201 | 202; body: OrderView } {
+  const open =
+    order.status === 'created' ||
+    order.status === 'unknown' ||
+    order.flags.includes('pay_url_missing');
+  return { httpStatus: open ? 202 : 201, body: orderView(order) };
 }
 
 /** Validates a nested object against a DTO, with field names prefixed by `details.`. */

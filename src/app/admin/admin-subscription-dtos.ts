@@ -13,9 +13,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { PTS_ORDER_ID_PATTERN } from '../../pts/orders/pts-order-id.js';
-import { PTS_ORDER_STATUSES, type PtsOrderStatus } from '../../pts/orders/pts-order-status.js';
-import { PTS_AMOUNT_PATTERN } from '../../pts/protocol/pts-amount.js';
+import { PTS_ORDER_ID_PATTERN, PTS_ORDER_STATUSES, type PtsOrderStatus } from 'pts-nest';
+import { PTS_AMOUNT_PATTERN } from 'pts-nest/protocol';
 
 /**
  * Bodies and queries of the subscription and exchange-rate admin routes. The card fields have
@@ -46,7 +45,7 @@ export class SubscriptionCardDto {
   cvc!: string;
 }
 
-/** Body of `POST /admin/subscriptions` (interface.md section 2). */
+/** Body of `POST /admin/subscriptions` (README, "HTTP surface of the service"). */
 export class CreateSubscriptionDto {
   @ApiPropertyOptional({ description: 'Our order id; generated when absent', example: 'SUB-1001' })
   @IsOptional()

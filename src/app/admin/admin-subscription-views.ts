@@ -1,5 +1,4 @@
-import type { PtsSubscriptionPaymentEntity } from '../../pts/subscriptions/pts-subscription-payment.entity.js';
-import type { PtsSubscriptionRecord } from '../../pts/subscriptions/pts-subscriptions.js';
+import type { PtsSubscriptionPaymentEntity, PtsSubscriptionRecord } from 'pts-nest';
 import { orderView } from './admin-views.js';
 
 /** A subscription as the admin API shows it: the card as its last four digits only. */

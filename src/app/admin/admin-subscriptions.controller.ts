@@ -1,19 +1,8 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { PtsClient } from '../../pts/client/pts-client.js';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
-import { PtsSubscriptions } from '../../pts/subscriptions/pts-subscriptions.js';
-import { AdminAuthGuard, AdminWrite } from './admin-auth.guard.js';
+import { PtsAccounts, PtsClient, PtsSubscriptions } from 'pts-nest';
+import { AdminAuthGuard, AdminRoleOf, AdminWrite, type AdminRole } from './admin-auth.guard.js';
+import { IdempotencyKey } from './admin-inputs.js';
 import {
   CreateSubscriptionDto,
   ExchangeRatesQuery,
@@ -23,7 +12,7 @@ import { subscriptionView } from './admin-subscription-views.js';
 import { AccountQuery } from './admin-dtos.js';
 import { callbackView, historyView } from './admin-views.js';
 
-/** The exchange-rate and subscription routes of the admin API (interface.md section 2). */
+/** The exchange-rate and subscription routes of the admin API (README, "HTTP surface of the service"). */
 @ApiTags('admin')
 @ApiBearerAuth()
 @Controller('admin')
@@ -53,7 +42,7 @@ export class AdminSubscriptionsController {
   @AdminWrite()
   @ApiOperation({ summary: 'Create a v2.1 card subscription (the card goes to PTS only)' })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  async create(@Body() dto: CreateSubscriptionDto, @Headers('idempotency-key') key?: string) {
+  async create(@Body() dto: CreateSubscriptionDto, @IdempotencyKey() key?: string) {
     return subscriptionView(
       await this.subscriptions.create({ ...dto, card: { ...dto.card }, idempotencyKey: key }),
     );
@@ -68,11 +57,16 @@ export class AdminSubscriptionsController {
 
   @Get('subscriptions/:orderId')
   @ApiOperation({ summary: 'One subscription: status, periods, payments, callbacks, history' })
-  async detail(@Param('orderId') orderId: string, @Query() query: AccountQuery) {
+  async detail(
+    @Param('orderId') orderId: string,
+    @Query() query: AccountQuery,
+    @AdminRoleOf() role: AdminRole,
+  ) {
     const detail = await this.subscriptions.detail(orderId, query.account);
     return {
       ...subscriptionView(detail),
-      callbacks: detail.callbacks.map((c) => callbackView(c)),
+      // Admins see whole stored bodies, viewers the sign cut short (as for orders).
+      callbacks: detail.callbacks.map((c) => callbackView(c, role)),
       history: detail.history.map(historyView),
     };
   }

@@ -1,6 +1,10 @@
-import type { PtsCallbackEntity } from '../../pts/callbacks/pts-callback.entity.js';
-import type { PtsOrderHistoryEntity } from '../../pts/orders/pts-order-history.entity.js';
-import type { PtsOrderEntity } from '../../pts/orders/pts-order.entity.js';
+import {
+  type PtsCallbackEntity,
+  type PtsOrderEntity,
+  ptsOrderFlagNote,
+  type PtsOrderHistoryEntity,
+} from 'pts-nest';
+import type { AdminRole } from './admin-auth.guard.js';
 
 /** An order as the admin API shows it; amounts are the stored decimal text (A7). */
 export function orderView(order: PtsOrderEntity) {
@@ -28,6 +32,8 @@ export function orderView(order: PtsOrderEntity) {
     remark: order.remark,
     details: order.details,
     flags: order.flags,
+    /** What each flag asks of an operator, in words. */
+    attention: order.flags.map((flag) => ({ flag, note: ptsOrderFlagNote(flag) ?? flag })),
     errorCode: order.errorCode,
     errorMessage: order.errorMessage,
     createdAt: order.createdAt.toISOString(),
@@ -38,10 +44,17 @@ export function orderView(order: PtsOrderEntity) {
     submitPromo: order.submitPromo,
     acceptPromo: order.acceptPromo,
     ptsHash: order.ptsHash,
+    nextReconcileAt: order.nextReconcileAt?.toISOString() ?? null,
+    reconcileAttempts: order.reconcileAttempts,
   };
 }
 
-export function callbackView(callback: PtsCallbackEntity) {
+/**
+ * A stored callback. Viewer keys see the raw body with the value of `sign` cut to its first 8
+ * characters (docs/hardening.md, viewer rule): enough to tell two signatures apart, not a
+ * signature to re-send. Admin keys, who may replay, see it whole.
+ */
+export function callbackView(callback: PtsCallbackEntity, role: AdminRole = 'viewer') {
   return {
     id: callback.id,
     kind: callback.kind,
@@ -58,7 +71,8 @@ export function callbackView(callback: PtsCallbackEntity) {
     headers: callback.headers,
     bodyBytes: callback.bodyBytes,
     bodyTruncated: callback.bodyTruncated,
-    rawBody: callback.rawBody,
+    bodySha256: callback.bodySha256,
+    rawBody: role === 'admin' ? callback.rawBody : redactSign(callback.rawBody),
     replayOf: callback.replayOf,
   };
 }
@@ -72,4 +86,13 @@ export function historyView(entry: PtsOrderHistoryEntity) {
     detail: entry.detail,
     callbackId: entry.callbackId,
   };
+}
+
+/** `"sign":"<344 characters>"` -> `"sign":"AbCdEfGh…"`, wherever it appears in the text. */
+export function redactSign(rawBody: string): string {
+  return rawBody.replace(
+    /("sign"\s*:\s*")((?:[^"\\]|\\.)*)"/g,
+    (_all, head: string, value: string) =>
+      `${head}${value.length > 8 ? `${value.slice(0, 8)}…` : value}"`,
+  );
 }

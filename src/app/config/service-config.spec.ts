@@ -129,6 +129,20 @@ describe('loadServiceConfig', () => {
     expect(problems.length).toBeGreaterThanOrEqual(8);
   });
 
+  it('reads PTS_RECONCILE_DELAYS and refuses a schedule that does not grow', () => {
+    expect(loadServiceConfig({ PTS_RECONCILE_DELAYS: '30s, 2m,1h' }, '/srv').reconcileDelays).toBe(
+      '30s, 2m,1h',
+    );
+    expect(loadServiceConfig({}, '/srv').reconcileDelays).toBeUndefined();
+    expect(problemsOf({ PTS_RECONCILE_DELAYS: '5m,1m' }).join('\n')).toContain(
+      'PTS_RECONCILE_DELAYS must grow',
+    );
+    expect(problemsOf({ PTS_RECONCILE_DELAYS: '1m,soon' }).join('\n')).toContain('"soon"');
+    expect(problemsOf({ PTS_RECONCILE_NOT_FOUND_GRACE: 'a bit' }).join('\n')).toContain(
+      'PTS_RECONCILE_NOT_FOUND_GRACE',
+    );
+  });
+
   it('never repeats a secret in its messages', () => {
     const text = problemsOf({ ...production, PTS_SAFECODE: 'secret-safecode-x' }).join('\n');
     expect(text).not.toContain('secret-safecode-x');
@@ -191,5 +205,83 @@ describe('loadServiceConfig', () => {
     });
     expect(missing.join('\n')).toContain('PTS_LEGACY_USER_ID');
     expect(missing.join('\n')).toContain('PTS_CALLBACK_BASE_URL');
+  });
+
+  describe('hardening settings (docs/hardening.md)', () => {
+    it('defaults: database timeouts, rate limits, ops behind a key in production and open in the sandbox', () => {
+      const config = loadServiceConfig(production, '/srv');
+      expect(config.hardening).toEqual({
+        databaseTimeouts: {
+          connectMs: 2000,
+          poolWaitMs: 2000,
+          statementMs: 3000,
+          idleInTransactionMs: 60000,
+        },
+        rateLimits: {
+          callbacks: { limit: 600, windowMs: 60000 },
+          admin: { limit: 300, windowMs: 60000 },
+        },
+        opsAccess: { mode: 'key' },
+        trustProxy: undefined,
+      });
+      expect(loadServiceConfig({}, '/srv').hardening.opsAccess).toEqual({ mode: 'open' });
+    });
+
+    it('reads every variable', () => {
+      const config = loadServiceConfig(
+        {
+          ...production,
+          DB_CONNECT_TIMEOUT_MS: '1500',
+          DB_POOL_WAIT_MS: '2500',
+          DB_STATEMENT_TIMEOUT_MS: '0',
+          DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: '60000',
+          CALLBACK_RATE_LIMIT: '0',
+          ADMIN_RATE_LIMIT: '60',
+          OPS_PORT: '9464',
+          OPS_HOST: '0.0.0.0',
+          TRUST_PROXY: 'loopback, 10.0.0.0/8',
+        },
+        '/srv',
+      );
+      expect(config.hardening).toEqual({
+        databaseTimeouts: {
+          connectMs: 1500,
+          poolWaitMs: 2500,
+          statementMs: 0,
+          idleInTransactionMs: 60000,
+        },
+        rateLimits: {
+          callbacks: { limit: 0, windowMs: 60000 },
+          admin: { limit: 60, windowMs: 60000 },
+        },
+        opsAccess: { mode: 'port', port: 9464, host: '0.0.0.0' },
+        trustProxy: 'loopback, 10.0.0.0/8',
+      });
+    });
+
+    it('names each malformed one', () => {
+      const problems = problemsOf({
+        ...production,
+        DB_STATEMENT_TIMEOUT_MS: '3s',
+        ADMIN_RATE_LIMIT: '-1',
+        OPS_PORT: '70000',
+        OPS_ACCESS: 'public',
+        TRUST_PROXY: 'everyone',
+      });
+      for (const name of [
+        'DB_STATEMENT_TIMEOUT_MS',
+        'ADMIN_RATE_LIMIT',
+        'OPS_PORT',
+        'TRUST_PROXY',
+      ]) {
+        expect(
+          problems.some((p) => p.startsWith(name)),
+          name,
+        ).toBe(true);
+      }
+      expect(problemsOf({ ...production, OPS_ACCESS: 'public' })).toEqual([
+        'OPS_ACCESS must be "key" or "open", got "public"',
+      ]);
+    });
   });
 });

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { AdminApiKey, AdminRole } from '../admin/admin-auth.guard.js';
-import type { PtsAccountOptions } from '../../pts/options/pts-module-options.js';
-import { ptsAesKey } from '../../pts/protocol/pts-cipher.js';
-import { parsePtsPrivateKey, parsePtsPublicKey } from '../../pts/protocol/pts-keys.js';
+import { parsePtsDelays, parsePtsDuration, type PtsAccountOptions } from 'pts-nest';
+import { parsePtsPrivateKey, parsePtsPublicKey, ptsAesKey } from 'pts-nest/protocol';
+import { loadHardeningConfig, type HardeningConfig } from './hardening-config.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** What the environment says, checked (interface.md section 2, "Configuration"). */
+/** What the environment says, checked (README, "Configuration"). */
 export interface ServiceConfig {
   port: number;
   /** Undefined: start an embedded PostgreSQL under `dataDir`. */
@@ -22,6 +22,12 @@ export interface ServiceConfig {
   /** Undefined: sandbox mode generates one admin key. */
   adminKeys?: AdminApiKey[];
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Database timeouts, rate limits, who reads /metrics and /docs (docs/hardening.md). */
+  hardening: HardeningConfig;
+  /** `PTS_RECONCILE_DELAYS`, checked; undefined: the module's default schedule. */
+  reconcileDelays?: string;
+  /** `PTS_RECONCILE_NOT_FOUND_GRACE` in ms; undefined: the module's default. */
+  unknownNotFoundGraceMs?: number;
 }
 
 /** Every problem of the configuration at once; `npm start` prints them and exits 1. */
@@ -63,6 +69,20 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     if (family === 0 || (prefix !== undefined && !(Number(prefix) >= 0 && Number(prefix) <= max))) {
       problems.push(
         `PTS_CALLBACK_ALLOWED_IPS: "${entry}" is neither an IP address nor a CIDR such as 203.0.113.0/24`,
+      );
+    }
+  }
+  const reconcileDelays = env.PTS_RECONCILE_DELAYS?.trim() || undefined;
+  if (reconcileDelays) {
+    const parsed = parsePtsDelays(reconcileDelays);
+    if ('problem' in parsed) problems.push(`PTS_RECONCILE_DELAYS ${parsed.problem}`);
+  }
+  let unknownNotFoundGraceMs: number | undefined;
+  if (env.PTS_RECONCILE_NOT_FOUND_GRACE) {
+    unknownNotFoundGraceMs = parsePtsDuration(env.PTS_RECONCILE_NOT_FOUND_GRACE);
+    if (unknownNotFoundGraceMs === undefined) {
+      problems.push(
+        `PTS_RECONCILE_NOT_FOUND_GRACE must be a duration such as 30s, 5m or 1h, got "${env.PTS_RECONCILE_NOT_FOUND_GRACE}"`,
       );
     }
   }
@@ -120,6 +140,7 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     );
   }
 
+  const hardening = loadHardeningConfig(env, !production, problems);
   if (problems.length > 0) throw new ServiceConfigError(problems);
   return {
     port,
@@ -132,6 +153,9 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     timeoutMs,
     adminKeys,
     logLevel,
+    hardening,
+    reconcileDelays,
+    unknownNotFoundGraceMs,
   };
 }
 

@@ -9,9 +9,10 @@ import {
   readFile,
   rename,
   rm,
+  symlink,
   utimes,
 } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { PosixIdentity } from './embedded-postgres-access.js';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 
@@ -118,5 +119,31 @@ async function removeStale(root: string, keep: string): Promise<void> {
     const age = now - (await lstat(path)).mtimeMs;
     const limit = entry.includes('.tmp-') ? ABANDONED_AFTER_MS : STALE_AFTER_MS;
     if (age > limit) await rm(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The binaries package ships its shared libraries' version links (`libicuuc.so.60` ->
+ * `libicuuc.so.60.2`) as a list that its postinstall script turns into links. npm 11 holds
+ * install scripts back until approved, and without the links `initdb` cannot load its
+ * libraries; so we make the missing ones ourselves, as that script would.
+ */
+export async function hydrateLibraryLinks(installation: string): Promise<void> {
+  const packageRoot = dirname(installation);
+  let links: { source: string; target: string }[];
+  try {
+    links = JSON.parse(
+      await readFile(join(installation, 'pg-symlinks.json'), 'utf8'),
+    ) as typeof links;
+  } catch {
+    return;
+  }
+  for (const { source, target } of links) {
+    const to = join(packageRoot, target);
+    try {
+      await lstat(to);
+    } catch {
+      await symlink(relative(dirname(to), join(packageRoot, source)), to).catch(() => undefined);
+    }
   }
 }

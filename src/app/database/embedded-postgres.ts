@@ -6,7 +6,11 @@ import { createServer } from 'node:net';
 import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { postgresIdentity, reachableBy, type PosixIdentity } from './embedded-postgres-access.js';
-import { ensurePrivateRoot, privateBinariesCopy } from './embedded-postgres-binaries.js';
+import {
+  ensurePrivateRoot,
+  hydrateLibraryLinks,
+  privateBinariesCopy,
+} from './embedded-postgres-binaries.js';
 import { EmbeddedPostgresError } from './embedded-postgres-error.js';
 
 export interface EmbeddedPostgresHandle {
@@ -83,6 +87,7 @@ export async function startEmbeddedPostgres(
   const log = options.onLog ?? (() => undefined);
   const identity = await postgresIdentity();
   let bin = await packagedBinaries();
+  await hydrateLibraryLinks(dirname(bin));
   if (identity && !(await reachableBy(identity, join(bin, 'postgres')))) {
     const copy = await privateBinariesCopy(dirname(bin), identity);
     options.onNotice?.(

@@ -7,18 +7,40 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { PtsMetrics } from '../../pts/metrics/pts-metrics.js';
-import { PtsAccounts } from '../../pts/options/pts-accounts.js';
+import { PtsAccounts, PtsMetrics } from 'pts-nest';
 
-/** Reports whether each account's gateway host answers at all; never fails the check. */
+/** How long one look at the gateways serves `/health` (docs/hardening.md). */
+export const GATEWAY_CHECK_CACHE_MS = 30_000;
+
+type Reachability = Record<string, { reachable: boolean; ms?: number; reason?: string }>;
+
+/**
+ * Reports whether each account's gateway host answers at all; never fails the check. The
+ * answer is kept for `GATEWAY_CHECK_CACHE_MS` and shared by concurrent calls, so that `/health`
+ * cannot be used to make us send requests (one per call and account) to the gateway.
+ */
 @Injectable()
 export class GatewayReachability {
+  private cached?: { at: number; result: Promise<Reachability> };
+
   constructor(
     private readonly accounts: PtsAccounts,
     private readonly indicator: HealthIndicatorService,
   ) {}
 
   async check(key: string) {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > GATEWAY_CHECK_CACHE_MS) {
+      this.cached = { at: now, result: this.probe() };
+    }
+    const accounts = await this.cached.result;
+    // Reported in the body; a gateway outage must not take the service out of rotation.
+    return this.indicator
+      .check(key)
+      .up({ accounts, checkedAt: new Date(this.cached.at).toISOString() });
+  }
+
+  private async probe(): Promise<Reachability> {
     const results = await Promise.all(
       this.accounts.all().map(async (account) => {
         const started = Date.now();
@@ -32,12 +54,11 @@ export class GatewayReachability {
         }
       }),
     );
-    // Reported in the body; a gateway outage must not take the service out of rotation.
-    return this.indicator.check(key).up({ accounts: Object.fromEntries(results) });
+    return Object.fromEntries(results) as Reachability;
   }
 }
 
-/** `/health` and `/metrics` (interface.md section 2, "Operations"). */
+/** `/health` and `/metrics` (README, "HTTP surface"). */
 @ApiExcludeController()
 @Controller()
 export class OpsController {

@@ -4,7 +4,7 @@ import { runPtsCli } from '../pts-cli.js';
 import { bufferedCliIo } from '../pts-cli-io.js';
 
 const SAFECODE = '0123456789abcdef0123456789abcdef';
-// pts-protocol.md B 2.5(b): the body, its envelopes and its transaction signatures.
+// docs/protocol.md B2.5(b): the body, its envelopes and its transaction signatures.
 const BODY =
   '{"user_id":"1","order_id":"ORD20240101000001","amount":"100.00","currency":"PHP","channel":"QRPH","timestamp":1704067200,"sign":"SIG"}';
 const AES256 =

@@ -50,7 +50,7 @@ export const ptsEncryptCommand: PtsCliCommand = {
   options: CIPHER_OPTIONS,
   help: `Usage: pts encrypt [--safecode S] [--aes-key-mode raw|zero-pad-256] [FILE|-]
 
-Encrypts the text of FILE (or stdin) as a request body to PTS (pts-protocol.md A2):
+Encrypts the text of FILE (or stdin) as a request body to PTS (docs/protocol.md A2):
 AES-ECB with PKCS#7 padding keyed by the safecode, standard base64. One trailing newline of
 the input is dropped (so that \`echo\` works); the text is otherwise taken as it is.
 

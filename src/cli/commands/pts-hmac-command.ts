@@ -24,7 +24,7 @@ export const ptsHmacCommand: PtsCliCommand = {
   },
   help: `Usage: pts hmac [--secret S] [--over body|plaintext] [--check VALUE] [FILE|-]
 
-Prints the v2 X-Transaction-Signature header of a request (pts-protocol.md A2.5):
+Prints the v2 X-Transaction-Signature header of a request (docs/protocol.md A2.5):
 base64(HMAC-SHA256(transaction secret, message)). FILE (or stdin) is the request body as sent,
 the base64 envelope.
 

@@ -73,13 +73,23 @@ Example:
       );
     }
     // Loaded here, not at the top: TypeORM and the entities cost every other command startup time.
+    // Only the module's own parts: the command ships in the package, without the service.
     const { DataSource, MigrationExecutor } = await import('typeorm');
-    const { buildDataSourceOptions } = await import('../../app/database/data-source-options.js');
-    const base = buildDataSourceOptions({ url, schema, applicationName: 'pts-cli', poolSize: 1 });
+    const { PTS_MIGRATIONS, PTS_MIGRATIONS_TABLE } = await import('../../../migrations/index.js');
     const dataSource = new DataSource({
-      ...base,
-      // Fail in seconds rather than hang on a host that drops packets.
-      extra: { ...(base.extra as object), connectionTimeoutMillis: 10_000 },
+      type: 'postgres',
+      url,
+      schema,
+      applicationName: 'pts-cli',
+      migrations: [...PTS_MIGRATIONS],
+      migrationsTableName: PTS_MIGRATIONS_TABLE,
+      migrationsTransactionMode: 'each',
+      extra: {
+        max: 1,
+        // Fail in seconds rather than hang on a host that drops packets.
+        connectionTimeoutMillis: 10_000,
+        ...(schema ? { options: `-c search_path=${schema},public` } : {}),
+      },
     });
     const shownUrl = redactUrl(url);
     try {

@@ -139,7 +139,7 @@ export const ptsSendCallbackCommand: PtsCliCommand = {
   help: `Usage: pts send-callback --url URL --kind payment|withdraw --key FILE [--safecode S]
                          --user-id ID --order-id ID --amount 100.00 [options]
 
-Builds the fields of a payment or withdraw callback (pts-protocol.md B 4.2 / 4.5), signs them
+Builds the fields of a payment or withdraw callback (docs/protocol.md B4.2 / B4.5), signs them
 with the given key as the gateway does, POSTs them as JSON to URL and prints the HTTP status
 and the reply. Exits 0 only when the reply is SUCCESS. Point the service (or your own
 receiver) at the matching public key to accept it: PTS_GATEWAY_PUBLIC_KEY.

@@ -226,6 +226,21 @@ describe('pts verify', () => {
     expect(bareKey).toEqual({ code: 0, out: 'OK (rendering raw)\n', err: '' });
   });
 
+  it('verifies a failed callback whose accept fields are null, and one wrapped as {code, message, data}', async () => {
+    const failed = `accept_amount=&accept_currency=&channel=QRPH&exchange_rate=&order_id=O1&status=3000&submit_amount=40000.0000000000&submit_currency=PHP&timestamp=1621592342&transaction_id=T1&user_id=1&${SAFECODE}`;
+    const body = CALLBACK_TEXT(signWithNodeCrypto(failed))
+      .replace('"status":"2000"', '"status":"3000"')
+      .replace('"accept_currency":"PHP"', '"accept_currency":null')
+      .replace('"accept_amount":40000.0000000000', '"accept_amount":null')
+      .replace('"exchange_rate":1.0000000000', '"exchange_rate":""');
+    const [flat, wrapped] = await Promise.all([
+      pts(VERIFY_CALLBACK, { stdin: body }),
+      pts(VERIFY_CALLBACK, { stdin: `{"code":"1000","message":"Success","data":${body}}` }),
+    ]);
+    expect(flat).toEqual({ code: 0, out: 'OK (rendering raw)\n', err: '' });
+    expect(wrapped).toEqual({ code: 0, out: 'OK (rendering raw)\n', err: '' });
+  });
+
   it('exits 1 for a changed amount and prints both sign strings it tried and the unsigned fields', async () => {
     const signed = signWithNodeCrypto(
       `accept_amount=40000.0000000000&accept_currency=PHP&channel=QRPH&exchange_rate=1.0000000000&order_id=O1&status=2000&submit_amount=40000.0000000000&submit_currency=PHP&timestamp=1621592342&transaction_id=T1&user_id=1&${SAFECODE}`,
@@ -267,8 +282,12 @@ describe('pts verify', () => {
       ],
       [
         VERIFY_CALLBACK,
-        CALLBACK_TEXT('x').replace('"status":"2000",', ''),
-        'pts verify: paymentCallback: required field `status` is missing (missing_field)',
+        CALLBACK_TEXT(
+          signWithNodeCrypto(
+            `accept_amount=40000.0000000000&accept_currency=PHP&channel=QRPH&exchange_rate=1.0000000000&order_id=O1&status=&submit_amount=40000.0000000000&submit_currency=PHP&timestamp=1621592342&transaction_id=T1&user_id=1&${SAFECODE}`,
+          ),
+        ).replace('"status":"2000",', ''),
+        'pts verify: the `sign` verifies (rendering raw), but paymentCallback: field `status` is missing, null or empty (missing_field)',
       ],
       [
         ['verify', '--message', 'paymentCallback', '--public-key', 'private.pem'],

@@ -42,7 +42,7 @@ export const ptsSignCommand: PtsCliCommand = {
   help: `Usage: pts sign --message NAME [--api-version v2] --key FILE [--safecode S] [--json] [FILE|-]
 
 Reads a JSON body (FILE, or stdin), builds its sign string from the "Sign yes" fields of the
-message's table (pts-protocol.md A3), signs it with the merchant private key (SHA256withRSA)
+message's table (docs/protocol.md A3), signs it with the merchant private key (SHA256withRSA)
 and prints the sign string (safecode shown as <safecode>) and the \`sign\`. A \`sign\` already in
 the body is ignored and replaced.
 

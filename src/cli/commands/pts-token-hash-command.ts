@@ -15,7 +15,7 @@ export const ptsTokenHashCommand: PtsCliCommand = {
   },
   help: `Usage: pts token-hash --random-code CODE --user-id ID [--safecode S]
 
-Prints the \`hash\` of the v1 \`/merchant/token\` call (pts-protocol.md A1, B 3): lowercase
+Prints the \`hash\` of the v1 \`/merchant/token\` call (docs/protocol.md A1, B3): lowercase
 hex SHA-256 of random_code + user_id + safecode, with nothing between them.
 
 Options:

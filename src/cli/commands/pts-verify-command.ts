@@ -1,5 +1,9 @@
-import { PtsSignatureError } from '../../pts/errors/pts-error.js';
-import { validatePtsMessage } from '../../pts/protocol/pts-message.js';
+import { PtsMalformedMessageError, PtsSignatureError } from '../../pts/errors/pts-error.js';
+import { unwrapPtsCallback } from '../../pts/protocol/pts-envelope.js';
+import {
+  checkReceivedPtsMessage,
+  checkVerifiedPtsMessage,
+} from '../../pts/protocol/pts-message.js';
 import { redactCardFields } from './pts-card-redaction.js';
 import { redactSignString } from '../../pts/protocol/pts-sign-string.js';
 import { PtsSigner } from '../../pts/protocol/pts-signer.js';
@@ -38,9 +42,12 @@ export const ptsVerifyCommand: PtsCliCommand = {
   },
   help: `Usage: pts verify --message NAME [--api-version v2] --public-key FILE [--safecode S] [FILE|-]
 
-Verifies the \`sign\` of a JSON body (FILE, or stdin) as this service does (pts-protocol.md A4):
+Verifies the \`sign\` of a JSON body (FILE, or stdin) as this service does (docs/protocol.md A4):
 numbers exactly as written in the JSON text first, then once with PHP's float rendering
-(40000.0000000000 -> 40000). Prints "OK (rendering raw)" or "OK (rendering php-float)".
+(40000.0000000000 -> 40000) where that is the same decimal. Signed fields that are null, "" or
+absent sign as key=; a callback wrapped as {code, message, data} is read as its data. Prints
+"OK (rendering raw)" or "OK (rendering php-float)"; exits 2 when it verifies but lacks what its
+status needs (a success without accept_amount), as the service refuses it then.
 When it does not verify, exits 1 and prints the sign string it built (safecode shown as
 <safecode>) so that you can compare it field by field with the signer's.
 
@@ -63,7 +70,8 @@ Example:
     const version = readApiVersion(args, io);
     const spec = readMessageSpec(args, version);
     const nullRendering = args.choice('null-rendering', NULL_RENDERINGS, 'empty');
-    const { body } = await readJsonObjectInput(args, io, `${spec.name} JSON body`);
+    const input = await readJsonObjectInput(args, io, `${spec.name} JSON body`);
+    const body = unwrapPtsCallback(input.body).message;
     const safecode = await readSafecode(args, io);
     const publicKey = await readPublicKey(
       args,
@@ -72,7 +80,7 @@ Example:
       'PTS_GATEWAY_PUBLIC_KEY',
       'public key',
     );
-    validatePtsMessage(spec, body);
+    checkReceivedPtsMessage(spec, body);
     const signer = new PtsSigner({
       publicKey: publicKey.key,
       safecode: safecode.value,
@@ -80,13 +88,23 @@ Example:
     });
     try {
       const { rendering } = signer.verify(spec, body);
+      try {
+        checkVerifiedPtsMessage(spec, body);
+      } catch (error) {
+        if (!(error instanceof PtsMalformedMessageError)) throw error;
+        throw new PtsMalformedMessageError(
+          error.code,
+          `the \`sign\` verifies (rendering ${rendering}), but ${error.message}`,
+          error.field,
+        );
+      }
       io.stdout(`OK (rendering ${rendering})\n`);
       return 0;
     } catch (error) {
       if (!(error instanceof PtsSignatureError) || error.code !== 'signature_mismatch') throw error;
     }
-    const raw = signer.signString(spec, body, 'raw');
-    const php = signer.signString(spec, body, 'php-float');
+    const raw = signer.signString(spec, body, 'raw', 'empty');
+    const php = signer.signString(spec, body, 'php-float', 'empty');
     const lines = [
       `sign string (raw):       ${redactCardFields(redactSignString(raw, safecode.value))}`,
     ];

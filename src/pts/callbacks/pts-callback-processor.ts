@@ -1,15 +1,26 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { PtsError } from '../errors/pts-error.js';
+import { PtsError, PtsInvalidRequestError } from '../errors/pts-error.js';
 import { PtsCallbackNotFoundError } from '../errors/pts-order-errors.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
+import { PtsSettings } from '../options/pts-settings.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { PTS_MESSAGES, ptsMessageSpec } from '../protocol/pts-fields.js';
 import { PtsSubscriptionCallbacks } from '../subscriptions/pts-subscription-callbacks.js';
 import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, idText, statusText, validatePtsMessage } from '../protocol/pts-message.js';
+import { unwrapPtsCallback } from '../protocol/pts-envelope.js';
+import {
+  checkReceivedPtsMessage,
+  checkVerifiedPtsMessage,
+  decimalText,
+  idText,
+  looseText,
+  signedText,
+  statusText,
+} from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-order-status.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
@@ -18,7 +29,16 @@ import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
 import { keptFieldsPatch } from '../orders/pts-kept-fields.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';
+import { storableFreeText, unstorableCallbackReason } from './pts-callback-storable.js';
+import { PtsIpAllowList } from './pts-ip-allow-list.js';
 import type { PtsRawBody } from './pts-raw-body.js';
+
+/**
+ * How much of a body whose signature did not verify is kept: enough for any real callback
+ * (a few hundred bytes) to be read back, too little for junk to fill the database. The length
+ * and SHA-256 of the whole body are kept too (docs/hardening.md).
+ */
+export const PTS_UNVERIFIED_BODY_PREFIX_BYTES = 2048;
 
 /** A callback (or withdraw confirmation) as it reached us. */
 export interface PtsInboundCallback {
@@ -56,7 +76,7 @@ export function keptCallbackHeaders(
   for (const name of KEPT_HEADERS) {
     const value = headers[name];
     if (value !== undefined)
-      kept[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, 512);
+      kept[name] = (Array.isArray(value) ? value.join(', ') : value).slice(0, 256);
   }
   return kept;
 }
@@ -79,22 +99,26 @@ class Rejection extends Error {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Callbacks per pts-protocol.md A6: verify before trusting anything, then apply through the
+ * Callbacks per docs/protocol.md A6: verify before trusting anything, then apply through the
  * state machine, and answer `SUCCESS` only once the callback and its effect are committed.
  * Everything that arrives is stored with its outcome, rejected callbacks included.
  */
 @Injectable()
 export class PtsCallbackProcessor {
   private readonly logger = new Logger('PtsCallbacks');
+  private readonly allowList: PtsIpAllowList;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    settings: PtsSettings,
     private readonly accounts: PtsAccounts,
     private readonly transitions: PtsOrderTransitions,
     private readonly dispatcher: PtsOutboxDispatcher,
     private readonly metrics: PtsOrderMetrics,
     private readonly subscriptions: PtsSubscriptionCallbacks,
-  ) {}
+  ) {
+    this.allowList = new PtsIpAllowList(settings.callbackAllowedIps);
+  }
 
   async receive(callback: PtsInboundCallback): Promise<PtsCallbackVerdict> {
     const verdict = await this.decide(callback);
@@ -109,6 +133,18 @@ export class PtsCallbackProcessor {
     } catch (error) {
       if (error instanceof Rejection) return this.reject(callback, error);
       throw error;
+    }
+    const unstorable = unstorableCallbackReason(parsed.message);
+    if (unstorable) {
+      return this.reject(
+        callback,
+        new Rejection(400, `signed values cannot be stored: ${unstorable}`, {
+          account: parsed.account.name,
+          orderId: idText(parsed.message.order_id),
+          ptsStatus: statusText(parsed.message.status),
+          verified: parsed.verification,
+        }),
+      );
     }
     if (callback.kind === 'subscribeCallback') {
       return this.subscription(callback, parsed.account, parsed.message, parsed.verification);
@@ -133,7 +169,8 @@ export class PtsCallbackProcessor {
     if (text.trim() === '') throw new Rejection(400, 'body is empty');
     let message: PtsJsonObject;
     try {
-      message = parsePtsJsonObject(text);
+      // A6: the flat field set, or the same wrapped as `{code, message, data}`.
+      message = unwrapPtsCallback(parsePtsJsonObject(text)).message;
     } catch (error) {
       throw new Rejection(400, error instanceof PtsError ? error.message : 'body is not JSON');
     }
@@ -161,13 +198,14 @@ export class PtsCallbackProcessor {
     const spec = ptsMessageSpec(account.apiVersion, specName);
     const context = { account: account.name, orderId, ptsStatus: statusText(message.status) };
     try {
-      validatePtsMessage(spec, message);
+      // A5: signed fields may be null or "" (they sign as `key=`); unsigned ones are lenient.
+      checkReceivedPtsMessage(spec, message);
     } catch (error) {
       throw new Rejection(400, error instanceof PtsError ? error.message : 'malformed', context);
     }
+    let verification: PtsVerification;
     try {
-      const verification = account.signer.verify(spec, message);
-      return { account, message, verification };
+      verification = account.signer.verify(spec, message);
     } catch (error) {
       throw new Rejection(
         401,
@@ -175,6 +213,16 @@ export class PtsCallbackProcessor {
         context,
       );
     }
+    try {
+      // What the reported status needs (a success says what was paid), judged once it verified.
+      checkVerifiedPtsMessage(spec, message);
+    } catch (error) {
+      throw new Rejection(400, error instanceof PtsError ? error.message : 'malformed', {
+        ...context,
+        verified: verification,
+      });
+    }
+    return { account, message, verification };
   }
 
   private async apply(
@@ -197,13 +245,15 @@ export class PtsCallbackProcessor {
       );
     }
     const kind = callback.kind === 'paymentCallback' ? 'payment' : 'withdraw';
+    // Signed fields PTS sent as null or "" are null here (A5); a 2000 has the ones it needs.
+    const amount = (value: unknown) => (signedText(value) === null ? null : decimalText(value)!);
     const news = {
-      transactionId: message.transaction_id as string,
-      submitAmount: decimalText(message.submit_amount)!,
-      submitCurrency: message.submit_currency as string,
-      acceptAmount: decimalText(message.accept_amount)!,
-      acceptCurrency: message.accept_currency as string,
-      exchangeRate: decimalText(message.exchange_rate)!,
+      transactionId: signedText(message.transaction_id),
+      submitAmount: amount(message.submit_amount),
+      submitCurrency: signedText(message.submit_currency),
+      acceptAmount: amount(message.accept_amount),
+      acceptCurrency: signedText(message.accept_currency),
+      exchangeRate: amount(message.exchange_rate),
     };
     const verdict = await this.dataSource.transaction(async (manager) => {
       // Lock first: concurrent copies of this callback queue here, not deadlock later.
@@ -228,8 +278,8 @@ export class PtsCallbackProcessor {
       }
       const mismatch = describeMismatch(order, account, {
         userId: idText(message.user_id),
-        submitAmount: news.submitAmount,
-        submitCurrency: news.submitCurrency,
+        submitAmount: news.submitAmount ?? undefined,
+        submitCurrency: news.submitCurrency ?? undefined,
       });
       let outcome: PtsCallbackOutcome;
       let reason: string | undefined;
@@ -253,8 +303,7 @@ export class PtsCallbackProcessor {
             ...patchFromResult(news),
             ...keptFieldsPatch(message),
             ptsStatus,
-            errorMessage:
-              typeof message.error_message === 'string' ? message.error_message : undefined,
+            errorMessage: storableFreeText(looseText(message.error_message)),
           },
         });
         switch (result.decision) {
@@ -398,6 +447,7 @@ export class PtsCallbackProcessor {
 
   /** Processes a stored callback again (admin replay); the new verdict is stored as a new row. */
   async replay(callbackId: string): Promise<PtsCallbackVerdict> {
+    if (!isBigintId(callbackId)) throw new PtsCallbackNotFoundError(callbackId);
     const rows: {
       kind: PtsCallbackKind;
       raw_body: string;
@@ -411,6 +461,21 @@ export class PtsCallbackProcessor {
     );
     if (rows.length === 0) throw new PtsCallbackNotFoundError(callbackId);
     const row = rows[0];
+    // docs/hardening.md, replay: only what could have been accepted when it arrived.
+    if (row.body_truncated) {
+      throw new PtsInvalidRequestError(
+        'replay_refused',
+        `callback ${callbackId} was stored without its whole body (only a prefix of an unverified or oversized body is kept); it cannot be replayed`,
+        'id',
+      );
+    }
+    if (!this.allowList.allows(row.remote_address ?? undefined)) {
+      throw new PtsInvalidRequestError(
+        'replay_refused',
+        `callback ${callbackId} came from ${row.remote_address ?? 'an unknown address'}, which callbackAllowedIps does not allow; it cannot be replayed`,
+        'id',
+      );
+    }
     const bytes = Buffer.from(row.raw_body, 'utf8');
     return this.receive({
       kind: row.kind,
@@ -470,33 +535,45 @@ export class PtsCallbackProcessor {
       reason?: string;
     },
   ): Promise<string> {
+    const { body } = callback;
+    // A body whose signature did not verify is anyone's: only a prefix of it is kept.
+    const kept =
+      record.verification === undefined
+        ? body.bytes.subarray(0, PTS_UNVERIFIED_BODY_PREFIX_BYTES)
+        : body.bytes;
     const rows: { id: string }[] = await manager.query(
       `INSERT INTO pts_callbacks (kind, remote_address, headers, raw_body, body_bytes, body_truncated,
-              account, order_id, order_ref, pts_status, signature_valid, number_rendering, outcome,
-              reason, http_status, replay_of)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+              body_sha256, account, order_id, order_ref, pts_status, signature_valid,
+              number_rendering, outcome, reason, http_status, replay_of)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
        RETURNING id`,
       [
         callback.kind,
         callback.remoteAddress?.slice(0, 64) ?? null,
         JSON.stringify(callback.headers),
-        storableText(callback.body.bytes),
-        callback.body.totalBytes,
-        callback.body.truncated,
+        storableText(kept),
+        body.totalBytes,
+        body.truncated || kept.length < body.bytes.length,
+        body.sha256 ??
+          (body.truncated ? null : createHash('sha256').update(body.bytes).digest('hex')),
         record.account ?? null,
-        record.orderId?.slice(0, 64) ?? null,
+        storableFreeText(record.orderId, 64)?.slice(0, 64) ?? null,
         record.orderRef ?? null,
         record.ptsStatus?.slice(0, 4) ?? null,
         record.verification !== undefined,
         record.verification?.rendering ?? null,
         record.outcome,
-        record.reason?.slice(0, 2000) ?? null,
+        storableFreeText(record.reason, 500) ?? null,
         record.httpStatus,
         callback.replayOf ?? null,
       ],
     );
     return rows[0].id;
   }
+}
+
+function isBigintId(id: string): boolean {
+  return /^[1-9]\d{0,18}$/.test(id) && BigInt(id) <= 9223372036854775807n;
 }
 
 /** PostgreSQL text cannot hold NUL or invalid UTF-8; such bytes are replaced, visibly. */

@@ -25,7 +25,7 @@ export class PtsCallbackQueries {
       .limit(limit + 1);
     if (query.outcome) qb.andWhere('c.outcome = :outcome', { outcome: query.outcome });
     if (query.cursor !== undefined) {
-      if (!/^\d{1,19}$/.test(query.cursor)) {
+      if (!/^[1-9]\d{0,18}$/.test(query.cursor) || BigInt(query.cursor) > 9223372036854775807n) {
         throw new PtsInvalidRequestError(
           'invalid_cursor',
           'cursor is not one this API returned',

@@ -19,7 +19,6 @@ export class PtsCallbackReplyInterceptor implements NestInterceptor {
         res.type(
           verdict.contentType === 'text/plain' ? 'text/plain; charset=utf-8' : 'application/json',
         );
-        if (verdict.callbackId) res.setHeader('X-Pts-Callback-Id', verdict.callbackId);
         return verdict.body;
       }),
     );

@@ -4,7 +4,7 @@ import { PtsOrderEntity } from '../orders/pts-order.entity.js';
 export type PtsCallbackKind =
   'paymentCallback' | 'withdrawCallback' | 'withdrawConfirm' | 'subscribeCallback';
 
-/** What became of a callback (interface.md: the `outcome` filter of `/admin/callbacks`). */
+/** What became of a callback (README: the `outcome` filter of `/admin/callbacks`). */
 export type PtsCallbackOutcome = 'applied' | 'duplicate' | 'rejected' | 'mismatch' | 'ignored';
 
 export const PTS_CALLBACK_OUTCOMES: readonly PtsCallbackOutcome[] = [
@@ -19,6 +19,7 @@ export const PTS_CALLBACK_OUTCOMES: readonly PtsCallbackOutcome[] = [
 @Entity({ name: 'pts_callbacks' })
 @Index('ix_pts_callbacks_order_ref', ['orderRef', 'id'])
 @Index('ix_pts_callbacks_outcome_id', ['outcome', 'id'])
+@Index('ix_pts_callbacks_rejected_received_at', ['receivedAt'], { where: "outcome = 'rejected'" })
 @Check(
   'ck_pts_callbacks_kind',
   `kind IN ('paymentCallback', 'withdrawCallback', 'withdrawConfirm', 'subscribeCallback')`,
@@ -48,15 +49,24 @@ export class PtsCallbackEntity {
   @Column({ name: 'headers', type: 'jsonb', default: () => "'{}'" })
   headers!: Record<string, string>;
 
-  /** The body exactly as received (up to the size cap), for verification and replay. */
+  /**
+   * The body as received, for verification and replay: whole when its signature verified,
+   * else only its first bytes (`PTS_UNVERIFIED_BODY_PREFIX_BYTES`); empty when never read.
+   */
   @Column({ name: 'raw_body', type: 'text' })
   rawBody!: string;
 
+  /** Bytes on the wire (declared `Content-Length` when the body was never read). */
   @Column({ name: 'body_bytes', type: 'integer' })
   bodyBytes!: number;
 
+  /** `raw_body` holds less than the whole body (cut, oversized, or never read). */
   @Column({ name: 'body_truncated', type: 'boolean', default: false })
   bodyTruncated!: boolean;
+
+  /** SHA-256 (hex) of the whole body as received; null when it was not read. */
+  @Column({ name: 'body_sha256', type: 'char', length: 64, nullable: true })
+  bodySha256!: string | null;
 
   @Column({ name: 'account', type: 'varchar', length: 64, nullable: true })
   account!: string | null;

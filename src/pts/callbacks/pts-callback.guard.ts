@@ -9,7 +9,7 @@ import {
   type PtsInboundCallback,
 } from './pts-callback-processor.js';
 import { PtsIpAllowList } from './pts-ip-allow-list.js';
-import { ptsRawBodyOf } from './pts-raw-body.js';
+import { declaredBodyLength, ptsRawBodyOf } from './pts-raw-body.js';
 
 export const PTS_CALLBACK_KIND = 'pts:callback-kind';
 
@@ -29,9 +29,9 @@ export class PtsCallbackRefused extends Error {
 }
 
 /**
- * The envelope side of callbacks (A6): checks the sender's IP against the allow-list and
+ * The envelope side of callbacks (A6): checks the sender's IP against the allow-list, then
  * captures the exact body bytes, so the controller receives a ready `PtsInboundCallback`.
- * A refused IP is stored as a rejected callback, not dropped silently.
+ * A refused IP is stored as a small rejected row (no body), not dropped silently.
  */
 @Injectable()
 export class PtsCallbackGuard implements CanActivate {
@@ -55,6 +55,23 @@ export class PtsCallbackGuard implements CanActivate {
       throw new PtsCallbackRefused(404, 'callback routes are switched off');
     }
     const req = context.switchToHttp().getRequest<PtsCallbackRequest>();
+    const remoteAddress = req.ip ?? req.socket.remoteAddress;
+    const headers = keptCallbackHeaders(req.headers);
+    // The sender first: a refused address costs one small row, its body is never read.
+    if (!this.allowList.allows(remoteAddress)) {
+      const declared = declaredBodyLength(req);
+      await this.processor.refuse(
+        {
+          kind,
+          body: { bytes: Buffer.alloc(0), totalBytes: declared, truncated: declared > 0 },
+          remoteAddress,
+          headers,
+        },
+        403,
+        `address ${remoteAddress ?? '?'} is not allowed`,
+      );
+      throw new PtsCallbackRefused(403, 'address not allowed');
+    }
     const body = await ptsRawBodyOf(req, this.settings.callbackBodyLimitBytes);
     if (!body) {
       throw new PtsCallbackRefused(
@@ -62,21 +79,7 @@ export class PtsCallbackGuard implements CanActivate {
         'PTS: the callback body was parsed before PtsModule could keep its exact bytes; create the app with `rawBody: true` or mount `ptsRawBodyMiddleware()` on /pts before body parsers',
       );
     }
-    const callback: PtsInboundCallback = {
-      kind,
-      body,
-      remoteAddress: req.ip ?? req.socket.remoteAddress,
-      headers: keptCallbackHeaders(req.headers),
-    };
-    if (!this.allowList.allows(callback.remoteAddress)) {
-      await this.processor.refuse(
-        callback,
-        403,
-        `address ${callback.remoteAddress ?? '?'} is not allowed`,
-      );
-      throw new PtsCallbackRefused(403, 'address not allowed');
-    }
-    req.ptsCallback = callback;
+    req.ptsCallback = { kind, body, remoteAddress, headers };
     return true;
   }
 }

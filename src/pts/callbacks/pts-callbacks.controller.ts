@@ -23,7 +23,7 @@ const InboundCallback = createParamDecorator(
     context.switchToHttp().getRequest<PtsCallbackRequest>().ptsCallback!,
 );
 
-/** Endpoints PTS calls (interface.md section 2). Thin: the guard reads, the processor decides. */
+/** Endpoints PTS calls (README, "HTTP surface"). Thin: the guard reads, the processor decides. */
 @Controller('pts')
 @UseGuards(PtsCallbackGuard)
 @UseInterceptors(PtsCallbackReplyInterceptor)

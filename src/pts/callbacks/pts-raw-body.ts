@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { PtsIpAllowList } from './pts-ip-allow-list.js';
 
 /** A callback body as it arrived: the bytes (up to the cap) and how many there were. */
 export interface PtsRawBody {
@@ -6,6 +8,8 @@ export interface PtsRawBody {
   /** Bytes on the wire, including any beyond the cap. */
   totalBytes: number;
   truncated: boolean;
+  /** SHA-256 (hex) of every byte on the wire; absent when the body was not read. */
+  sha256?: string;
 }
 
 type RequestWithBody = IncomingMessage & {
@@ -28,10 +32,12 @@ export function readPtsRawBody(req: IncomingMessage, limitBytes: number): Promis
   if (request.ptsRawBody) return Promise.resolve(request.ptsRawBody);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    const hash = createHash('sha256');
     let kept = 0;
     let total = 0;
     const onData = (chunk: Buffer) => {
       total += chunk.length;
+      hash.update(chunk);
       if (kept < limitBytes) {
         const part = chunk.subarray(0, limitBytes - kept);
         chunks.push(part);
@@ -52,6 +58,7 @@ export function readPtsRawBody(req: IncomingMessage, limitBytes: number): Promis
         bytes: Buffer.concat(chunks),
         totalBytes: total,
         truncated: total > limitBytes,
+        sha256: hash.digest('hex'),
       };
       request.ptsRawBody = body;
       request._body = true;
@@ -78,6 +85,7 @@ export async function ptsRawBodyOf(
       bytes: bytes.subarray(0, limitBytes),
       totalBytes: bytes.length,
       truncated: bytes.length > limitBytes,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
     };
   }
   if (!request._body && request.readable && !request.readableEnded) {
@@ -96,11 +104,27 @@ function isEmptyObject(value: unknown): boolean {
 
 /**
  * Express middleware for the callback paths, to mount before any body parser:
- * `app.use('/pts', ptsRawBodyMiddleware())`. Keeps the exact bytes for verification (A4).
+ * `app.use('/pts', ptsRawBodyMiddleware(limit, allowedIps))`. Keeps the exact bytes for
+ * verification (A4). Given the allow-list (`callbackAllowedIps`), it leaves the body of a sender
+ * outside it unread: the guard refuses such a request without ever reading what it sent.
  */
-export function ptsRawBodyMiddleware(limitBytes = 64 * 1024) {
-  return (req: IncomingMessage, _res: unknown, next: (error?: unknown) => void): void => {
+export function ptsRawBodyMiddleware(limitBytes = 64 * 1024, allowedIps: readonly string[] = []) {
+  const allowList = new PtsIpAllowList(allowedIps);
+  // Named: the module's boot check recognises it in the host's middleware stack.
+  return function ptsRawBody(
+    req: IncomingMessage,
+    _res: unknown,
+    next: (error?: unknown) => void,
+  ): void {
     if (req.method !== 'POST') return next();
+    const ip = (req as IncomingMessage & { ip?: string }).ip ?? req.socket.remoteAddress;
+    if (!allowList.allows(ip)) return next();
     readPtsRawBody(req, limitBytes).then(() => next(), next);
   };
+}
+
+/** A request's declared `Content-Length`, for the record of a body that was never read. */
+export function declaredBodyLength(req: IncomingMessage): number {
+  const length = Number(req.headers['content-length']);
+  return Number.isSafeInteger(length) && length > 0 ? Math.min(length, 2 ** 31 - 1) : 0;
 }

@@ -17,7 +17,13 @@ import {
   type PtsMessageSpec,
 } from '../protocol/pts-fields.js';
 import { isPtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { validatePtsMessage } from '../protocol/pts-message.js';
+import {
+  checkReceivedPtsMessage,
+  checkVerifiedPtsMessage,
+  looseText,
+  signedText,
+  validatePtsMessage,
+} from '../protocol/pts-message.js';
 import { describeError, PtsAccessTokens } from './pts-access-tokens.js';
 import type {
   PtsBalanceRequest,
@@ -84,18 +90,19 @@ interface PtsSendOptions {
   hasEffect: boolean;
   /** The order the answer must be about. */
   orderId?: string;
-  /** Payments may answer in the Redirect/HTML style (B 1.3). */
-  allowHtml?: boolean;
+  /** Payments may answer in the Redirect/HTML style (B 1.3): a page, a script or a 3xx. */
+  allowPaymentStyles?: boolean;
 }
 
 type PtsSendResult =
   | { kind: 'html'; html: string }
+  | { kind: 'redirect'; location: string }
   | { kind: 'data'; data: PtsJsonObject; verification: PtsVerificationOutcome };
 
 const MAX_CALL_TIMEOUT_MS = 600_000;
 
 /**
- * One typed method per PTS endpoint, for v2 and v1 behind one interface (interface.md section 1).
+ * One typed method per PTS endpoint, for v2 and v1 behind one interface (README, "Using the module in your app").
  * Each call builds the fields of its version, seals them (A2, A3), sends `text/plain`, reads the
  * answer (A5), validates `data` against its table and verifies `data.sign` (A4).
  *
@@ -127,19 +134,32 @@ export class PtsClient {
       'payment',
       () => paymentFields(account, this.settings, req),
       opts,
-      { hasEffect: true, orderId, allowHtml: true },
+      { hasEffect: true, orderId, allowPaymentStyles: true },
     );
     if (result.kind === 'html') {
-      this.logger.log(`payment ${orderId} (${account.name}): accepted, HTML/redirect answer`);
+      this.logger.log(`payment ${orderId} (${account.name}): accepted, HTML/script answer`);
       return { kind: 'html', html: result.html };
     }
-    const qrCode = result.data.qr_code;
+    if (result.kind === 'redirect') {
+      this.logger.log(`payment ${orderId} (${account.name}): accepted, HTTP redirect answer`);
+      return { kind: 'redirect', location: result.location };
+    }
+    // A5: a JSON answer may carry only a QR code (`pay_url` null, signed as `pay_url=`).
+    const payUrl = signedText(result.data.pay_url);
+    const qrCode = looseText(result.data.qr_code);
+    if (payUrl === null && qrCode === undefined) {
+      throw new PtsMalformedMessageError(
+        'missing_field',
+        `PTS accepted payment ${orderId} with neither \`pay_url\` nor \`qr_code\`: the payer has no way to pay`,
+        'pay_url',
+      );
+    }
     const payment: PtsPaymentResult = {
       kind: 'json',
       ...readTransaction(result.data, result.verification),
-      payUrl: typeof result.data.pay_url === 'string' ? result.data.pay_url : '',
+      payUrl,
     };
-    if (typeof qrCode === 'string' && qrCode !== '') payment.qrCode = qrCode;
+    if (qrCode !== undefined) payment.qrCode = qrCode;
     this.logger.log(
       `payment ${orderId} (${account.name}): accepted as ${payment.transactionId} (sign ${result.verification})`,
     );
@@ -164,7 +184,7 @@ export class PtsClient {
       opts,
       { hasEffect: true, orderId },
     );
-    if (result.kind !== 'data') throw new Error('unreachable: withdraw answers are never HTML');
+    if (result.kind !== 'data') throw new Error('unreachable: withdraw answers are never pages');
     const withdraw = readTransaction(result.data, result.verification);
     this.logger.log(
       `withdraw ${orderId} (${account.name}): accepted as ${withdraw.transactionId} (sign ${result.verification})`,
@@ -326,10 +346,18 @@ export class PtsClient {
         hasEffect: options.hasEffect,
       });
       if (answer.kind === 'html') {
-        if (options.allowHtml) return { kind: 'html', html: answer.html };
+        if (options.allowPaymentStyles) return { kind: 'html', html: answer.html };
         throw new PtsProtocolError(
           'unexpected_html',
           `PTS answered ${endpoint} with HTML instead of a JSON envelope (account "${account.name}")`,
+          answer.httpStatus,
+        );
+      }
+      if (answer.kind === 'redirect') {
+        if (options.allowPaymentStyles) return { kind: 'redirect', location: answer.location };
+        throw new PtsProtocolError(
+          'unexpected_redirect',
+          `PTS answered ${endpoint} with an HTTP ${answer.httpStatus} redirect instead of a JSON envelope (account "${account.name}")`,
           answer.httpStatus,
         );
       }
@@ -341,8 +369,10 @@ export class PtsClient {
         );
       }
       const data = answer.data;
-      validatePtsMessage(responseSpec, data);
+      // A5: nulls in signed fields sign as `key=`; what the answer must carry is judged after.
+      checkReceivedPtsMessage(responseSpec, data);
       const verification = this.verify(account, endpoint, responseSpec, data);
+      checkVerifiedPtsMessage(responseSpec, data);
       checkAnswerIdentity(account, data, options.orderId, endpoint, answer.httpStatus);
       return { kind: 'data', data, verification };
     };

@@ -35,17 +35,21 @@ export interface PtsPaymentRequest {
   realName?: string;
 }
 
-/** The fields every accepted payment or withdraw answer carries (B 4.1, 4.4). */
+/**
+ * The fields of an accepted payment or withdraw answer, a query answer (B 4.1, 4.3, 4.4, 4.6).
+ * A field PTS sent as null or "" is null (A5: it signed as `key=`); a success (status 2000)
+ * always has `transactionId`, the submit and the accept amount and currency.
+ */
 export interface PtsTransactionFields {
   orderId: string;
-  transactionId: string;
-  channel: string;
-  submitCurrency: string;
+  transactionId: string | null;
+  channel: string | null;
+  submitCurrency: string | null;
   /** Exact text from the wire (A7). */
-  submitAmount: string;
-  acceptCurrency: string;
-  acceptAmount: string;
-  exchangeRate: string;
+  submitAmount: string | null;
+  acceptCurrency: string | null;
+  acceptAmount: string | null;
+  exchangeRate: string | null;
   verification: PtsVerificationOutcome;
   /** The `data` object as received, numbers as their exact text. */
   raw: PtsJsonObject;
@@ -53,17 +57,25 @@ export interface PtsTransactionFields {
 
 export interface PtsJsonPaymentResult extends PtsTransactionFields {
   kind: 'json';
-  payUrl: string;
+  /** null for a QR-only answer (then `qrCode` is set). */
+  payUrl: string | null;
   qrCode?: string;
 }
 
-/** B 1.3 Redirect / HTML style: hand `html` to the payer's browser verbatim (A5). */
+/** B 1.3 Redirect / HTML style (HTTP 2xx): hand `html` to the payer's browser verbatim (A5). */
 export interface PtsHtmlPaymentResult {
   kind: 'html';
   html: string;
 }
 
-export type PtsPaymentResult = PtsJsonPaymentResult | PtsHtmlPaymentResult;
+/** An HTTP 3xx with `Location` (A5): send the payer to `location`, as to a `pay_url`. */
+export interface PtsRedirectPaymentResult {
+  kind: 'redirect';
+  location: string;
+}
+
+export type PtsPaymentResult =
+  PtsJsonPaymentResult | PtsHtmlPaymentResult | PtsRedirectPaymentResult;
 
 /** v2 withdraw `details` (B 4.4, FTIPH field set). */
 export interface PtsWithdrawDetails {
@@ -113,8 +125,8 @@ export type PtsWithdrawResult = PtsTransactionFields;
 
 export interface PtsOrderQueryResult extends PtsTransactionFields {
   status: PtsTransactionStatusCode;
-  /** Unix seconds of the last update at PTS. */
-  timestamp: number;
+  /** Unix seconds of the last update at PTS; null when PTS sent none. */
+  timestamp: number | null;
   errorMessage?: string;
   referenceNumber?: string;
   detailsUrl?: string;

@@ -10,7 +10,7 @@ import type {
 } from './pts-client.types.js';
 
 /**
- * The wire fields of each request, per API version (pts-protocol.md B 4). Built right before
+ * The wire fields of each request, per API version (docs/protocol.md B4). Built right before
  * each send, so that `timestamp` is our clock at that moment (A9) and a retry gets a fresh one.
  */
 type Fields = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { PtsMalformedMessageError, PtsProtocolError } from '../errors/pts-error.
 import type { PtsAccount } from '../options/pts-accounts.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import { isLosslessNumber, isPtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, statusText } from '../protocol/pts-message.js';
+import { decimalText, looseText, signedText, statusText } from '../protocol/pts-message.js';
 import type {
   PtsBalanceResult,
   PtsChannelBalance,
@@ -15,8 +15,10 @@ import type {
 } from './pts-client.types.js';
 
 /**
- * Turn a validated and verified `data` object into the typed results. `validatePtsMessage` has
- * already checked presence and types of every table field, so these only pick and convert.
+ * Turn a checked and verified `data` object into the typed results. `checkReceivedPtsMessage`
+ * has checked the types of the signed fields that have a value and `checkVerifiedPtsMessage`
+ * that the ones this answer needs are there, so these pick and convert: signed fields sent as
+ * null or "" become null (A5), unsigned optional fields are read leniently.
  */
 
 /** Text of a string or integer field (v1 sometimes sends `user_id` as a number). */
@@ -27,12 +29,8 @@ export function fieldText(data: PtsJsonObject, key: string): string {
   return '';
 }
 
-function optionalText(data: PtsJsonObject, key: string): string | undefined {
-  const value = data[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function amountText(data: PtsJsonObject, key: string): string {
+function amountText(data: PtsJsonObject, key: string): string | null {
+  if (signedText(data[key]) === null) return null;
   const text = decimalText(data[key]);
   if (text === undefined) {
     throw new PtsMalformedMessageError('invalid_field', `\`${key}\` is not a decimal`, key);
@@ -74,11 +72,11 @@ export function readTransaction(
 ): PtsTransactionFields {
   return {
     orderId: fieldText(data, 'order_id'),
-    transactionId: fieldText(data, 'transaction_id'),
-    channel: fieldText(data, 'channel'),
-    submitCurrency: fieldText(data, 'submit_currency'),
+    transactionId: signedText(data.transaction_id),
+    channel: signedText(data.channel),
+    submitCurrency: signedText(data.submit_currency),
     submitAmount: amountText(data, 'submit_amount'),
-    acceptCurrency: fieldText(data, 'accept_currency'),
+    acceptCurrency: signedText(data.accept_currency),
     acceptAmount: amountText(data, 'accept_amount'),
     exchangeRate: amountText(data, 'exchange_rate'),
     verification,
@@ -98,14 +96,15 @@ export function readOrderQuery(
       'status',
     );
   }
+  const timestamp = signedText(data.timestamp);
   const result: PtsOrderQueryResult = {
     ...readTransaction(data, verification),
     status,
-    timestamp: Number(fieldText(data, 'timestamp')),
+    timestamp: timestamp === null ? null : Number(timestamp),
   };
-  const errorMessage = optionalText(data, 'error_message');
-  const referenceNumber = optionalText(data, 'reference_number');
-  const detailsUrl = optionalText(data, 'details_url');
+  const errorMessage = looseText(data.error_message);
+  const referenceNumber = looseText(data.reference_number);
+  const detailsUrl = looseText(data.details_url);
   if (errorMessage !== undefined) result.errorMessage = errorMessage;
   if (referenceNumber !== undefined) result.referenceNumber = referenceNumber;
   if (detailsUrl !== undefined) result.detailsUrl = detailsUrl;

@@ -1,6 +1,6 @@
 import { PtsMalformedMessageError } from '../errors/pts-error.js';
 import { isLosslessNumber, isPtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, statusText } from '../protocol/pts-message.js';
+import { decimalText, looseText, signedText, statusText } from '../protocol/pts-message.js';
 import type { PtsVerificationOutcome } from './pts-client.types.js';
 import type {
   PtsExchangeRate,
@@ -75,7 +75,8 @@ export function readSubscribeDisable(
   });
   return {
     orderId: text(data.order_id),
-    transactionId: text(data.transaction_id),
+    // Signed: null or "" when PTS sent it so (docs/protocol.md A5).
+    transactionId: signedText(data.transaction_id),
     enabled: data.enabled === true,
     payments,
     verification,
@@ -93,17 +94,23 @@ export interface PtsKeptFields {
   hash?: string;
 }
 
+/** A promotion amount: a decimal that may be negative (a discount), else undefined. */
+function promoText(value: unknown): string | undefined {
+  const text = looseText(value);
+  return text !== undefined && /^-?\d{1,20}(\.\d{1,20})?$/.test(text) ? text : undefined;
+}
+
+/**
+ * Unsigned, so read leniently (docs/protocol.md A5): a reference number sent as a JSON number is
+ * kept as its text, a value of the wrong type or null is left out.
+ */
 export function readKeptFields(data: PtsJsonObject): PtsKeptFields {
   const kept: PtsKeptFields = {};
-  const str = (key: string) => {
-    const value = data[key];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  };
-  const referenceNumber = str('reference_number');
-  const detailsUrl = str('details_url');
-  const hash = str('hash');
-  const submitPromo = decimalText(data.submit_promo);
-  const acceptPromo = decimalText(data.accept_promo);
+  const referenceNumber = looseText(data.reference_number);
+  const detailsUrl = looseText(data.details_url);
+  const hash = looseText(data.hash);
+  const submitPromo = promoText(data.submit_promo);
+  const acceptPromo = promoText(data.accept_promo);
   if (referenceNumber !== undefined) kept.referenceNumber = referenceNumber;
   if (detailsUrl !== undefined) kept.detailsUrl = detailsUrl;
   if (hash !== undefined) kept.hash = hash;

@@ -77,7 +77,8 @@ export interface PtsSubscriptionPaymentSummary {
 
 export interface PtsSubscribeDisableResult {
   orderId: string;
-  transactionId: string;
+  /** null when PTS signed it as null or "" (docs/protocol.md A5). */
+  transactionId: string | null;
   enabled: boolean;
   payments: PtsSubscriptionPaymentSummary[];
   verification: PtsVerificationOutcome;

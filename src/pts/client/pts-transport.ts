@@ -10,6 +10,7 @@ import { PTS_SUCCESS_CODE } from '../protocol/pts-codes.js';
 import {
   parsePtsResponse,
   type PtsHtmlResponse,
+  type PtsRedirectResponse,
   type PtsResponseEnvelope,
 } from '../protocol/pts-envelope.js';
 import type { PtsEndpointName } from '../protocol/pts-fields.js';
@@ -33,11 +34,19 @@ export interface PtsHttpRequest {
 export interface PtsHttpResponse {
   status: number;
   text: string;
+  /** The `Content-Type` header, as sent. */
+  contentType?: string;
+  /** The `Location` header resolved against the request URL (redirects are not followed). */
+  location?: string;
 }
 
-/** A successful exchange: a `1000` envelope, or (payments only) the Redirect/HTML style. */
-export type PtsExchangeResult =
-  (PtsResponseEnvelope & { httpStatus: number }) | (PtsHtmlResponse & { httpStatus: number });
+/**
+ * A successful exchange: a `1000` envelope, or (payments only) the Redirect/HTML style as a page
+ * or script with a 2xx status, or a 3xx redirect (A5).
+ */
+export type PtsExchangeResult = (PtsResponseEnvelope | PtsHtmlResponse | PtsRedirectResponse) & {
+  httpStatus: number;
+};
 
 /** Errors that mean the connection was never made, so the request cannot have reached PTS. */
 const NOT_SENT_CODES = new Set([
@@ -76,9 +85,9 @@ export class PtsTransport {
     try {
       const response = await this.post(request);
       outcome = `http_${response.status}`;
-      const parsed = parsePtsResponse(response.text, request.account.cipher, response.status);
-      if (parsed.kind === 'html') {
-        outcome = 'html';
+      const parsed = parsePtsResponse(response.text, request.account.cipher, response);
+      if (parsed.kind !== 'envelope') {
+        outcome = parsed.kind;
         return { ...parsed, httpStatus: response.status };
       }
       outcome = parsed.code;
@@ -107,9 +116,10 @@ export class PtsTransport {
       deadlinePassed = true;
       controller.abort();
     }, request.timeoutMs);
+    const url = `${request.account.baseUrl}${request.path}`;
     try {
       const response = await firstValueFrom(
-        this.http.post<string>(`${request.account.baseUrl}${request.path}`, request.body, {
+        this.http.post<string>(url, request.body, {
           headers: { ...request.headers },
           responseType: 'text',
           transformRequest: [(data: unknown) => data],
@@ -125,6 +135,8 @@ export class PtsTransport {
       return {
         status: response.status,
         text: typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : '',
+        contentType: headerText(response.headers['content-type']),
+        location: resolveLocation(headerText(response.headers.location), url),
       };
     } catch (error) {
       throw this.describe(error, request, deadlinePassed);
@@ -154,5 +166,25 @@ export class PtsTransport {
       request.hasEffect && sent,
       { cause },
     );
+  }
+}
+
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && typeof value[0] === 'string') return value[0];
+  return undefined;
+}
+
+/**
+ * A relative `Location` means a place on the gateway's host. Only an http(s) URL can send a
+ * payer anywhere; anything else (`javascript:`, garbage) counts as no `Location` at all.
+ */
+function resolveLocation(location: string | undefined, requestUrl: string): string | undefined {
+  if (location === undefined || location.trim() === '') return undefined;
+  try {
+    const url = new URL(location.trim(), requestUrl);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.toString() : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -2,8 +2,8 @@ import { ptsCodeMeaning } from '../protocol/pts-codes.js';
 import { PtsGatewayError } from './pts-error.js';
 
 /**
- * The one place a PTS envelope code other than 1000 becomes an error (style.md rule 5): the
- * code, what the gateway said, and what the code means per pts-protocol.md B 5.2 (codes the
+ * The one place a PTS envelope code other than 1000 becomes an error: the
+ * code, what the gateway said, and what the code means per docs/protocol.md B5.2 (codes the
  * table does not know say so rather than guess).
  */
 export function ptsErrorFromEnvelope(

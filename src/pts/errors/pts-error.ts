@@ -1,5 +1,5 @@
 /**
- * One error hierarchy for everything PTS (style.md rule 5, after stripe-node): each error has a
+ * One error hierarchy for everything PTS (after stripe-node): each error has a
  * stable string `code` that callers and tests switch on, and a message that never contains a
  * secret (safecode, key, token, transaction secret, full `sign`).
  */
@@ -15,7 +15,7 @@ export class PtsError extends Error {
   }
 }
 
-/** A configuration or option is wrong; raised at boot (style.md rule 4). */
+/** A configuration or option is wrong; raised at boot. */
 export class PtsConfigurationError extends PtsError {
   override readonly name: string = 'PtsConfigurationError';
 
@@ -89,7 +89,7 @@ export class PtsGatewayError extends PtsError {
     readonly ptsCode: string,
     /** What the gateway said. */
     readonly ptsMessage: string,
-    /** What the code means according to pts-protocol.md B 5.2. */
+    /** What the code means according to docs/protocol.md B5.2. */
     readonly meaning: string,
     /** The HTTP status of the gateway's answer, when there was one. */
     readonly httpStatus?: number,

@@ -29,7 +29,7 @@ import {
   type PtsOrderContext,
 } from './pts-order-errors.js';
 
-/** The JSON error body of the admin API (interface.md section 2). */
+/** The JSON error body of the admin API (README, "HTTP surface"). */
 export interface PtsHttpErrorBody {
   statusCode: number;
   error: string;
@@ -99,7 +99,7 @@ export function ptsHttpErrorBody(error: PtsError): PtsHttpErrorBody {
 }
 
 /**
- * The one place PTS errors become HTTP responses (style.md rule 5): `409` duplicate order id,
+ * The one place PTS errors become HTTP responses: `409` duplicate order id,
  * `422` other refusals, `502` the gateway failed or answered something we cannot trust, `504`
  * it did not answer in time, `500` our configuration. Register it with `app.useGlobalFilters`
  * or as `APP_FILTER`.

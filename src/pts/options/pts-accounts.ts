@@ -64,7 +64,7 @@ export class PtsAccount implements PtsAccountValues {
 }
 
 /**
- * The configured merchant accounts (interface.md section 1: several in one process), injectable.
+ * The configured merchant accounts (README, "Using the module in your app": several in one process), injectable.
  * Calls name an account or get the default one; callbacks find theirs by `user_id`.
  */
 export class PtsAccounts {

@@ -3,9 +3,9 @@ import type { PtsKeyInput } from '../protocol/pts-keys.js';
 import type { PtsAesKeyMode } from '../protocol/pts-cipher.js';
 import type { PtsNullRendering } from '../protocol/pts-sign-string.js';
 import type { PtsTransactionSignatureOver } from '../protocol/pts-transaction-signature.js';
-import type { PtsOrdersSettings } from '../orders/pts-orders-settings.js';
+import type { PtsOrdersOptions } from '../orders/pts-orders-settings.js';
 
-/** One merchant account at PTS. A process may hold several (interface.md section 1). */
+/** One merchant account at PTS. A process may hold several (README, "Using the module in your app"). */
 export interface PtsAccountOptions {
   /** How the host names this account (`account` in the admin API); default: `userId`. */
   name?: string;
@@ -65,6 +65,9 @@ export interface PtsModuleOptions {
   tokenRefreshMarginSeconds?: number;
   /** Register the callback controller (`/pts/callback/*`, `/pts/withdraw/confirm`); default true. */
   registerCallbackController?: boolean;
-  /** The order layer (outbox dispatch, unknown-order grace); each field has a default. */
-  orders?: Partial<PtsOrdersSettings>;
+  /**
+   * The order layer (event delivery, reconciliation schedule, retention, job schema); each
+   * field has a default (`src/pts/orders/pts-orders-settings.ts`).
+   */
+  orders?: PtsOrdersOptions;
 }

@@ -9,6 +9,7 @@ import {
   DEFAULT_PTS_ORDERS_SETTINGS,
   type PtsOrdersSettings,
 } from '../orders/pts-orders-settings.js';
+import { parsePtsDelays } from '../orders/pts-durations.js';
 import { PtsAccount, PtsAccounts } from './pts-accounts.js';
 import type { PtsAccountOptions, PtsModuleOptions } from './pts-module-options.js';
 import {
@@ -59,7 +60,7 @@ const MAX_TIMEOUT_MS = 600_000;
 const MAX_RETRY_ATTEMPTS = 10;
 
 /**
- * Applies defaults, checks every option and parses every key once (style.md rules 3 and 4).
+ * Applies defaults, checks every option and parses every key once.
  * Reports ALL problems in one `PtsConfigurationErrors`, each naming the option, what is wrong
  * and how to fix it, and never quoting a secret. Called only by the factories of
  * `pts.providers.ts`.
@@ -460,33 +461,76 @@ function resolveRetry(value: unknown, problems: Problems): PtsRetrySettings {
 
 function resolveOrders(value: unknown, problems: Problems): Readonly<PtsOrdersSettings> {
   const resolved: PtsOrdersSettings = { ...DEFAULT_PTS_ORDERS_SETTINGS };
+  const numberKeys = (Object.keys(resolved) as (keyof PtsOrdersSettings)[]).filter(
+    (k): k is NumericOrdersKey => typeof resolved[k] === 'number',
+  );
+  const known = [...numberKeys, 'reconcileDelays', 'jobsSchema'];
   if (value === undefined) return Object.freeze(resolved);
   if (!isRecord(value)) {
     problems.add(
       'orders',
       'invalid_option',
-      `PTS: option \`orders\` must be an object with any of ${Object.keys(resolved)
-        .map((k) => `\`${k}\``)
-        .join(', ')}.`,
+      `PTS: option \`orders\` must be an object with any of ${known.map((k) => `\`${k}\``).join(', ')}.`,
     );
     return Object.freeze(resolved);
   }
-  const keys = Object.keys(resolved) as (keyof PtsOrdersSettings)[];
-  problems.unknownKeys(value, keys, 'orders');
-  for (const key of keys) {
-    // Durations and counts; 0 is meaningful for some (dispatchIntervalMs 0 disables the loop).
+  problems.unknownKeys(value, known, 'orders');
+  for (const key of numberKeys) {
+    // Durations and counts; 0 is meaningful for some (dispatchIntervalMs 0 runs no workers).
     const given = problems.integer(
       value,
       key,
       0,
-      7 * 24 * 3600 * 1000,
+      365 * 24 * 3600 * 1000,
       'milliseconds or attempts',
       'orders.',
     );
     if (given !== undefined) resolved[key] = given;
   }
+  const delays = value.reconcileDelays;
+  if (delays !== undefined) {
+    const parsed =
+      typeof delays === 'string' || Array.isArray(delays)
+        ? parsePtsDelays(delays as string | (string | number)[])
+        : { problem: 'must be a string such as "1m,5m,1h" or a list of durations' };
+    if ('problem' in parsed) {
+      problems.add(
+        'orders.reconcileDelays',
+        'invalid_option',
+        `PTS: option \`orders.reconcileDelays\` ${parsed.problem}.`,
+      );
+    } else {
+      resolved.reconcileDelaysMs = Object.freeze(parsed.delaysMs);
+    }
+  }
+  if (value.jobsSchema !== undefined) {
+    if (typeof value.jobsSchema === 'string' && /^[a-z_][a-z0-9_]{0,49}$/.test(value.jobsSchema)) {
+      resolved.jobsSchema = value.jobsSchema;
+    } else {
+      problems.add(
+        'orders.jobsSchema',
+        'invalid_option',
+        'PTS: option `orders.jobsSchema` must be a PostgreSQL schema name of lower-case letters, digits and "_" (at most 50), e.g. "pts_jobs".',
+      );
+    }
+  }
+  if (resolved.dispatchIntervalMs > 0 && resolved.dispatchIntervalMs < 500) {
+    // pg-boss polls at most every 500 ms; events of this instance are still signalled at once.
+    resolved.dispatchIntervalMs = 500;
+  }
+  if (resolved.reconcileConcurrency < 1) {
+    problems.add(
+      'orders.reconcileConcurrency',
+      'invalid_option',
+      'PTS: option `orders.reconcileConcurrency` must be at least 1.',
+    );
+  }
   return Object.freeze(resolved);
 }
+
+type NumericOrdersKey = {
+  [K in keyof PtsOrdersSettings]-?: PtsOrdersSettings[K] extends number ? K : never;
+}[keyof PtsOrdersSettings];
 
 function resolveAllowedIps(value: unknown, problems: Problems): string[] {
   if (value === undefined) return [];

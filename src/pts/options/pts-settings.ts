@@ -29,7 +29,7 @@ export interface PtsSettingsValues {
   readonly registerCallbackController: boolean;
 }
 
-/** Defaults of `PtsModuleOptions` (pts-protocol.md Part A and the options contract). */
+/** Defaults of `PtsModuleOptions` (docs/protocol.md Part A and the options contract). */
 export const PTS_DEFAULT_SETTINGS = {
   timeoutMs: 10_000,
   retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 },
@@ -44,7 +44,7 @@ export const PTS_DEFAULT_SETTINGS = {
 
 /**
  * Resolved module settings, injectable. Only the factories in `pts.providers.ts` build it from
- * the raw options (style.md rule 3); services read this, never the raw options.
+ * the raw options; services read this, never the raw options.
  */
 export class PtsSettings implements PtsSettingsValues {
   declare readonly defaultAccount: string;
@@ -60,6 +60,9 @@ export class PtsSettings implements PtsSettingsValues {
   declare readonly tokenRefreshMarginSeconds: number;
   declare readonly registerCallbackController: boolean;
 
+  /** The host's global prefix; the one part learnt at boot rather than from the options. */
+  private readonly routes = { prefix: '' };
+
   constructor(values: PtsSettingsValues) {
     Object.assign(this, values, {
       retry: Object.freeze({ ...values.retry }),
@@ -68,10 +71,27 @@ export class PtsSettings implements PtsSettingsValues {
     Object.freeze(this);
   }
 
+  /**
+   * Called once at boot with the host's `app.setGlobalPrefix()` (empty when the host has none
+   * or excludes the callback routes from it), so that `callback_url` follows the routes.
+   */
+  useRoutePrefix(prefix: string): void {
+    const trimmed = prefix.replace(/^\/+|\/+$/g, '');
+    this.routes.prefix = trimmed ? `/${trimmed}` : '';
+  }
+
+  /**
+   * Path of a callback route as the host serves it: `/pts/callback/payment` under any prefix
+   * (`/pts/callback/subscribe` for subscriptions).
+   */
+  callbackPath(kind: 'payment' | 'withdraw' | 'subscription'): string {
+    return `${this.routes.prefix}/pts/callback/${kind === 'subscription' ? 'subscribe' : kind}`;
+  }
+
   /** `callback_url` for a kind of order, or undefined when no `callbackBaseUrl` is set. */
   callbackUrl(kind: 'payment' | 'withdraw' | 'subscription'): string | undefined {
     return this.callbackBaseUrl === undefined
       ? undefined
-      : `${this.callbackBaseUrl}/pts/callback/${kind === 'subscription' ? 'subscribe' : kind}`;
+      : `${this.callbackBaseUrl}${this.callbackPath(kind)}`;
   }
 }

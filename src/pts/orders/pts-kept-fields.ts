@@ -1,4 +1,5 @@
 import { readKeptFields } from '../client/pts-subscription-readers.js';
+import { storableFreeText } from '../callbacks/pts-callback-storable.js';
 import type { PtsJsonObject } from '../protocol/pts-json.js';
 import type { PtsOrderPatch } from './pts-order-transitions.js';
 
@@ -10,11 +11,12 @@ import type { PtsOrderPatch } from './pts-order-transitions.js';
 export function keptFieldsPatch(message: PtsJsonObject): PtsOrderPatch {
   const kept = readKeptFields(message);
   const patch: PtsOrderPatch = {};
+  // Free text as received, made storable (no NUL, clipped to the column).
   if (kept.referenceNumber !== undefined)
-    patch.referenceNumber = kept.referenceNumber.slice(0, 128);
-  if (kept.detailsUrl !== undefined) patch.detailsUrl = kept.detailsUrl;
+    patch.referenceNumber = storableFreeText(kept.referenceNumber, 127);
+  if (kept.detailsUrl !== undefined) patch.detailsUrl = storableFreeText(kept.detailsUrl, 2000);
   if (kept.submitPromo !== undefined) patch.submitPromo = kept.submitPromo;
   if (kept.acceptPromo !== undefined) patch.acceptPromo = kept.acceptPromo;
-  if (kept.hash !== undefined) patch.ptsHash = kept.hash.slice(0, 255);
+  if (kept.hash !== undefined) patch.ptsHash = storableFreeText(kept.hash, 254);
   return patch;
 }

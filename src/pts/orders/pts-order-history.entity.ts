@@ -12,6 +12,11 @@ export type PtsTransitionCause =
   | 'callback'
   | 'query'
   | 'not_found_at_gateway'
+  /** A create got no answer and the service stopped waiting (crash, lost connection). */
+  | 'interrupted'
+  /** A scheduled query at PTS (docs/reconciliation.md). */
+  | 'reconcile'
+  /** An operator disabled a subscription at PTS (docs/subscriptions.md). */
   | 'subscription_disabled';
 
 /** One status transition of an order (table `pts_order_history`). */

@@ -6,7 +6,7 @@ import {
   type PtsOrderStatus,
 } from './pts-order-status.js';
 
-describe('decideTransition (pts-protocol.md A8)', () => {
+describe('decideTransition (docs/protocol.md A8)', () => {
   it.each<[PtsOrderStatus, PtsOrderStatus]>([
     ['created', 'waiting'],
     ['created', 'rejected'],

@@ -1,6 +1,6 @@
 import type { PtsTransactionStatusCode } from '../protocol/pts-codes.js';
 
-/** Order states of pts-protocol.md A8. */
+/** Order states of docs/protocol.md A8. */
 export const PTS_ORDER_STATUSES = [
   'created',
   'waiting',

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { PtsTransitionCause } from './pts-order-history.entity.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
@@ -9,6 +10,8 @@ import {
   type PtsTransitionDecision,
 } from './pts-order-status.js';
 import { PTS_ORDER_STATUS_EVENT, type PtsOrderStatusEvent } from './pts-order-events.js';
+import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
+import { PTS_RECONCILE_EXHAUSTED, PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 
 /** Fields a transition may set along with the status (what PTS told us). */
 export type PtsOrderPatch = Partial<
@@ -80,11 +83,31 @@ const NEVER_FILLED = new Set(['ptsStatus', 'errorCode', 'errorMessage']);
  * The one place an order's status changes (A8). Callers pass a transaction's EntityManager;
  * the order row is locked (`FOR UPDATE`) before the rules are applied, so concurrent callbacks,
  * queries and several service instances serialise on the row and a transition happens exactly
- * once. A move writes its history row and its outbox event in the same transaction.
+ * once. A move writes its history row, its outbox event with the job that delivers it, and the
+ * order's next reconciliation, all in the same transaction.
  */
 @Injectable()
 export class PtsOrderTransitions {
-  constructor(private readonly metrics: PtsOrderMetrics) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly metrics: PtsOrderMetrics,
+    private readonly jobs: PtsJobs,
+    private readonly schedule: PtsReconcileSchedule,
+  ) {}
+
+  /** A transition in a transaction of its own; this instance's workers are told after commit. */
+  async move(orderRef: string, request: PtsTransitionRequest): Promise<PtsTransitionResult> {
+    const result = await this.dataSource.transaction((manager) =>
+      this.apply(manager, orderRef, request),
+    );
+    if (result.decision === 'apply') this.committed();
+    return result;
+  }
+
+  /** After a commit that moved an order: deliver its event now rather than at the next poll. */
+  committed(): void {
+    this.jobs.notify(PTS_JOB_QUEUES.events);
+  }
 
   /**
    * Locks the order row for this transaction. `FOR NO KEY UPDATE`, not `FOR UPDATE`: rows that
@@ -124,6 +147,8 @@ export class PtsOrderTransitions {
     const flags = new Set(order.flags);
     for (const flag of request.flags ?? []) flags.add(flag);
     if (decision === 'final-conflict') flags.add('conflicting_final_news');
+    // A move restarts the schedule (or ends it): the order no longer waits for an operator.
+    if (decision === 'apply') flags.delete(PTS_RECONCILE_EXHAUSTED);
 
     const sets: string[] = [];
     const params: unknown[] = [orderRef];
@@ -131,9 +156,12 @@ export class PtsOrderTransitions {
       params.push(value);
       sets.push(`${column} = $${params.length}`);
     };
-    if (flags.size !== order.flags.length) set('flags', [...flags]);
+    if (flags.size !== order.flags.length || order.flags.some((f) => !flags.has(f))) {
+      set('flags', [...flags]);
+    }
     if (decision === 'apply') {
       set('status', request.to);
+      sets.push('status_changed_at = now()');
       for (const [key, value] of Object.entries(request.patch ?? {})) {
         if (value !== undefined) set(PATCH_COLUMNS[key as keyof PtsOrderPatch], value);
       }
@@ -157,8 +185,15 @@ export class PtsOrderTransitions {
     }
     if (decision === 'apply') {
       await this.record(manager, order, from, request);
+      await this.schedule.afterMove(manager, orderRef, request.to, order.kind);
     }
     return { decision, from, order: await this.lock(manager, orderRef) };
+  }
+
+  /** The first history row of a new order, its `created` event and its create deadline. */
+  async recordCreated(manager: EntityManager, order: PtsOrderEntity): Promise<void> {
+    await this.record(manager, order, null, { to: 'created', cause: 'create' });
+    await this.schedule.afterMove(manager, order.id, 'created', order.kind);
   }
 
   /** History row and outbox event of a move; also used for the first `created` row. */
@@ -203,5 +238,6 @@ export class PtsOrderTransitions {
        VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
       [order.id, PTS_ORDER_STATUS_EVENT, event.idempotencyKey, JSON.stringify(event)],
     );
+    await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef: order.id });
   }
 }

@@ -7,6 +7,12 @@ import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
 @Unique('uq_pts_orders_account_order_id', ['account', 'orderId'])
 @Index('ix_pts_orders_created_at_id', ['createdAt', 'id'])
 @Index('ix_pts_orders_status_updated_at', ['status', 'updatedAt'])
+@Index('ix_pts_orders_next_reconcile_at', ['nextReconcileAt'], {
+  where: 'next_reconcile_at IS NOT NULL',
+})
+@Index('ix_pts_orders_order_id', ['orderId'])
+// GIN, which the decorator cannot say: created by its migration, left alone by the schema check.
+@Index('ix_pts_orders_flags', { synchronize: false })
 @Index('ix_pts_orders_transaction_id', ['transactionId'], { where: 'transaction_id IS NOT NULL' })
 @Index('uq_pts_orders_account_idempotency_key', ['account', 'idempotencyKey'], {
   unique: true,
@@ -121,6 +127,18 @@ export class PtsOrderEntity {
 
   @Column({ name: 'last_queried_at', type: 'timestamptz', nullable: true })
   lastQueriedAt!: Date | null;
+
+  /** When the status last changed: the reconciliation schedule counts from here. */
+  @Column({ name: 'status_changed_at', type: 'timestamptz', default: () => 'now()' })
+  statusChangedAt!: Date;
+
+  /** When PTS is next asked about this order; null when final or the schedule ran out. */
+  @Column({ name: 'next_reconcile_at', type: 'timestamptz', nullable: true })
+  nextReconcileAt!: Date | null;
+
+  /** Scheduled queries since the last status change that found nothing new. */
+  @Column({ name: 'reconcile_attempts', type: 'integer', default: 0 })
+  reconcileAttempts!: number;
 
   // Unsigned fields of callbacks and query answers, kept as columns (B4.2, B4.3, B4.5, B4.6).
 

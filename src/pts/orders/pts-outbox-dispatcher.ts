@@ -1,13 +1,8 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { PtsJobs, PTS_JOB_QUEUES, type PtsJob } from './pts-jobs.js';
 import {
   PTS_ORDER_STATUS_EVENT,
   PTS_ORDER_STATUS_HANDLER,
@@ -36,40 +31,42 @@ interface ClaimedRow {
   payload: PtsOrderStatusEvent;
 }
 
+/** Wake-ups one worker takes at a time. */
+const BATCH = 50;
+/** Orders of one batch delivered side by side (each order's events stay in order). */
+const PARALLEL_ORDERS = 8;
+
 /**
- * Delivers committed status changes from `pts_outbox` to host handlers, at least once, and
- * for each order in the order they happened (a later event waits while an earlier one fails).
- * Rows are claimed with `FOR UPDATE SKIP LOCKED` and a lease, so several service instances
- * share the work and a crashed instance's rows come back after the lease. A handler that
- * throws gets the event again with exponential backoff; after `maxAttempts` the row is parked
- * (`dead_at`) for a person.
+ * Delivers committed status changes from `pts_outbox` to host handlers, at least once, and for
+ * each order in the order they happened (a later event waits while an earlier one fails).
+ * Every event is written with a wake-up job for its order in the transaction of the change;
+ * the job engine hands each wake-up to one instance, which delivers that order's pending events
+ * in id order. The claim looks at one order's rows only (an index range), so it costs the same
+ * with 10 or 10,000 events pending, whatever the table statistics say. A handler that throws
+ * gets the event again with exponential backoff (a wake-up for that moment); after
+ * `dispatchMaxAttempts` the event is parked (`dead_at`) for a person and later events go on.
  */
 @Injectable()
-export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PtsOutboxDispatcher implements OnApplicationBootstrap {
   private readonly logger = new Logger('PtsOutboxDispatcher');
   private handlers: Handler[] = [];
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: PtsJobs,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     this.handlers = this.discoverHandlers();
-    if (this.settings.dispatchIntervalMs > 0) this.schedule(0);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    await this.jobs.work<{ orderRef: string }>(
+      PTS_JOB_QUEUES.events,
+      { batchSize: BATCH },
+      async (jobs) => this.wake(jobs),
+    );
   }
 
   /** Handlers added by code rather than by decorator (e.g. tests, dynamic wiring). */
@@ -106,70 +103,59 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicatio
     };
   }
 
-  /** Ask for a delivery round soon (after a commit that wrote events). */
+  /** Ask this instance's workers to look now (after a commit that wrote events). */
   nudge(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
+    this.jobs.notify(PTS_JOB_QUEUES.events);
   }
 
-  /** One delivery round; resolves when every claimable row was tried. Exposed for tests. */
-  async drain(): Promise<number> {
+  /** Delivers the pending events of one order, oldest first; the number delivered. */
+  async deliverOrder(orderRef: string): Promise<number> {
     let delivered = 0;
     for (;;) {
-      const rows = await this.claim();
-      if (rows.length === 0) return delivered;
-      for (const row of rows) {
-        if (await this.deliver(row)) delivered++;
-      }
+      const row = await this.claim(orderRef);
+      if (!row) return delivered;
+      const outcome = await this.deliver(row, orderRef);
+      if (outcome === 'delivered') delivered++;
+      // A failed event holds back the order's later ones until its retry.
+      if (outcome === 'retry') return delivered;
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.drain()
-        .then(() => undefined)
-        .catch((error: unknown) => {
-          this.logger.warn(`outbox round failed: ${describe(error)}`);
-        })
-        .finally(() => {
-          this.running = undefined;
-          const soon = this.again;
-          this.again = false;
-          this.schedule(soon ? 0 : this.settings.dispatchIntervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
+  private async wake(jobs: PtsJob<{ orderRef: string }>[]): Promise<void> {
+    const orders = [...new Set(jobs.map((job) => job.data.orderRef))];
+    let next = 0;
+    const lane = async () => {
+      while (next < orders.length) await this.deliverOrder(orders[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_ORDERS, orders.length) }, lane));
   }
 
-  private async claim(): Promise<ClaimedRow[]> {
+  /**
+   * The order's oldest pending event, if no other delivery holds it (`available_at` is both
+   * the lease of a delivery in progress and the time of the next retry). Hand-written SQL: a
+   * row lock with the lease check after it, which the query builder cannot say.
+   */
+  private async claim(orderRef: string): Promise<ClaimedRow | undefined> {
     const rows: ClaimedRow[] = await this.dataSource.query(
-      // A CTE so that TypeORM hands back rows (a bare UPDATE ... RETURNING gives [rows, count]).
-      `WITH claimed AS (
-         UPDATE pts_outbox SET attempts = attempts + 1,
-                available_at = now() + make_interval(secs => $1)
-          WHERE id IN (SELECT o.id FROM pts_outbox o
-                        WHERE o.delivered_at IS NULL AND o.dead_at IS NULL
-                          AND o.available_at <= now()
-                          -- An order's events go out in order: none while an earlier one waits.
-                          AND NOT EXISTS (SELECT 1 FROM pts_outbox e
-                                           WHERE e.order_ref = o.order_ref AND e.id < o.id
-                                             AND e.delivered_at IS NULL AND e.dead_at IS NULL)
-                        ORDER BY o.id LIMIT 20 FOR UPDATE SKIP LOCKED)
-          RETURNING id, attempts, event_type, payload)
-       SELECT id, attempts, event_type, payload FROM claimed ORDER BY id`,
-      [this.settings.dispatchLeaseMs / 1000],
+      `WITH head AS (
+         SELECT id FROM pts_outbox
+          WHERE order_ref = $1 AND delivered_at IS NULL AND dead_at IS NULL
+          ORDER BY id LIMIT 1 FOR UPDATE),
+       claimed AS (
+         UPDATE pts_outbox o SET attempts = o.attempts + 1,
+                available_at = now() + make_interval(secs => $2)
+           FROM head WHERE o.id = head.id AND o.available_at <= now()
+         RETURNING o.id, o.attempts, o.event_type, o.payload)
+       SELECT id, attempts, event_type, payload FROM claimed`,
+      [orderRef, this.settings.dispatchLeaseMs / 1000],
     );
-    return rows;
+    return rows[0];
   }
 
-  private async deliver(row: ClaimedRow): Promise<boolean> {
+  private async deliver(
+    row: ClaimedRow,
+    orderRef: string,
+  ): Promise<'delivered' | 'retry' | 'parked'> {
     const event = row.payload;
     try {
       for (const handler of this.handlers) {
@@ -182,7 +168,7 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicatio
         `UPDATE pts_outbox SET delivered_at = now(), last_error = NULL WHERE id = $1`,
         [row.id],
       );
-      return true;
+      return 'delivered';
     } catch (error) {
       const dead = row.attempts >= this.settings.dispatchMaxAttempts;
       const backoffMs = Math.min(
@@ -190,16 +176,27 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap, OnApplicatio
         this.settings.dispatchRetryMaxMs,
       );
       this.logger.warn(
-        `handler failed for ${event.idempotencyKey} (attempt ${row.attempts}${dead ? ', giving up' : ''}): ${describe(error)}`,
+        `handler failed for ${event.idempotencyKey} (attempt ${row.attempts}${dead ? ', parked' : ''}): ${describe(error)}`,
       );
-      await this.dataSource.query(
-        `UPDATE pts_outbox SET last_error = $2,
-                available_at = now() + make_interval(secs => $3),
-                dead_at = CASE WHEN $4 THEN now() END
-          WHERE id = $1`,
-        [row.id, describe(error).slice(0, 2000), backoffMs / 1000, dead],
-      );
-      return false;
+      await this.dataSource.transaction(async (manager) => {
+        await manager.query(
+          `UPDATE pts_outbox SET last_error = $2,
+                  available_at = now() + make_interval(secs => $3),
+                  dead_at = CASE WHEN $4 THEN now() END
+            WHERE id = $1`,
+          [row.id, describe(error).slice(0, 2000), backoffMs / 1000, dead],
+        );
+        if (!dead) {
+          // The retry: a wake-up at the same database time as the event's `available_at`.
+          await this.jobs.send(
+            manager,
+            PTS_JOB_QUEUES.events,
+            { orderRef },
+            { startAfter: backoffMs / 1000 },
+          );
+        }
+      });
+      return dead ? 'parked' : 'retry';
     }
   }
 

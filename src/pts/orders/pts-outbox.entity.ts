@@ -10,6 +10,7 @@ import { PtsOrderEntity } from './pts-order.entity.js';
 @Index('ix_pts_outbox_pending_by_order', ['orderRef', 'id'], {
   where: 'delivered_at IS NULL AND dead_at IS NULL',
 })
+@Index('ix_pts_outbox_delivered_at', ['deliveredAt'], { where: 'delivered_at IS NOT NULL' })
 export class PtsOutboxEntity {
   @PrimaryGeneratedColumn('identity', {
     name: 'id',

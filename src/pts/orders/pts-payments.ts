@@ -1,13 +1,9 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { PtsClient } from '../client/pts-client.js';
-import type {
-  PtsOrderQueryResult,
-  PtsPaymentRequest,
-  PtsWithdrawRequest,
-} from '../client/pts-client.js';
+import type { PtsPaymentRequest, PtsWithdrawRequest } from '../client/pts-client.js';
 import {
   isPtsOutcomeUnknown,
   PtsError,
@@ -23,21 +19,16 @@ import {
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import { checkAmount } from '../client/pts-request-fields.js';
-import { sameAmount } from '../protocol/pts-amount.js';
-import { idText } from '../protocol/pts-message.js';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './pts-order-history.entity.js';
 import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
-import {
-  PTS_STATUS_BY_TRANSACTION_STATUS,
-  type PtsOrderKind,
-  type PtsOrderStatus,
-} from './pts-order-status.js';
+import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
 import { PtsOrderTransitions, type PtsOrderPatch } from './pts-order-transitions.js';
-import { keptFieldsPatch } from './pts-kept-fields.js';
-import { PtsOutboxDispatcher } from './pts-outbox-dispatcher.js';
-import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
+import { PtsOrderSync, patchFromResult } from './pts-order-sync.js';
+import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+
+export { describeMismatch, patchFromResult } from './pts-order-sync.js';
 
 interface PtsCreateCommon {
   /** Account name; default account when absent. */
@@ -75,8 +66,12 @@ export interface PtsOrderListQuery {
   account?: string;
   kind?: PtsOrderKind;
   status?: PtsOrderStatus;
+  /** Orders carrying this flag, e.g. `reconcile_exhausted` (waiting for an operator). */
+  flag?: string;
   from?: Date;
   to?: Date;
+  /** Our order id or the PTS transaction id, exactly. */
+  search?: string;
   limit?: number;
   cursor?: string;
 }
@@ -95,7 +90,7 @@ export interface PtsOrderDetail {
 const MAX_PAGE = 200;
 
 /**
- * The persisted, state-machine-guarded layer over `PtsClient` (interface.md section 1): an
+ * The persisted, state-machine-guarded layer over `PtsClient` (README, "Using the module in your app"): an
  * order is stored as `created` before its request leaves, then moves to `waiting`, `rejected`
  * or `unknown` (A8). Every status change goes through `PtsOrderTransitions`.
  */
@@ -109,8 +104,8 @@ export class PtsPayments {
     private readonly accounts: PtsAccounts,
     private readonly ptsSettings: PtsSettings,
     private readonly transitions: PtsOrderTransitions,
-    private readonly dispatcher: PtsOutboxDispatcher,
-    @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
+    private readonly orderSync: PtsOrderSync,
+    private readonly schedule: PtsReconcileSchedule,
   ) {}
 
   createPayment(input: PtsCreatePaymentInput): Promise<PtsOrderEntity> {
@@ -121,64 +116,10 @@ export class PtsPayments {
     return this.create('withdraw', input);
   }
 
-  /** Query PTS now and apply its answer (A8: the only way out of `unknown`). */
+  /** Query PTS now and apply its answer (what reconciliation does on its schedule). */
   async sync(orderId: string, accountName?: string): Promise<PtsOrderEntity> {
     const order = await this.get(orderId, accountName);
-    if (order.kind === 'subscription') {
-      throw new PtsInvalidRequestError(
-        'no_query_endpoint',
-        `order ${order.orderId} is a subscription; PTS has no query for subscriptions (B4.11), its callbacks are the only news`,
-      );
-    }
-    // v1 queries ask for the transaction hash, which the order keeps (B4.3, B4.6).
-    const query = {
-      account: order.account,
-      returnHash: order.apiVersion === 'v1' ? true : undefined,
-    };
-    let result: PtsOrderQueryResult;
-    try {
-      result =
-        order.kind === 'payment'
-          ? await this.client.queryPayment(order.orderId, query)
-          : await this.client.queryWithdraw(order.orderId, query);
-    } catch (error) {
-      if (
-        error instanceof PtsGatewayError &&
-        error.ptsCode === '1002' &&
-        (order.status === 'unknown' || order.status === 'created') &&
-        Date.now() - order.createdAt.getTime() >= this.settings.unknownNotFoundGraceMs
-      ) {
-        // PTS never saw the create: it is safe to call the order refused.
-        return this.move(order.id, {
-          to: 'rejected',
-          cause: 'not_found_at_gateway',
-          detail: 'PTS answered 1002 (transaction not found) to a query',
-          patch: { errorCode: '1002', errorMessage: error.ptsMessage, lastQueriedAt: new Date() },
-        });
-      }
-      throw error;
-    }
-    const to = PTS_STATUS_BY_TRANSACTION_STATUS[result.status];
-    const account = this.accounts.get(order.account);
-    const mismatch = describeMismatch(order, account, {
-      userId: idText(result.raw.user_id),
-      submitAmount: result.submitAmount,
-      submitCurrency: result.submitCurrency,
-    });
-    return this.move(order.id, {
-      to,
-      cause: 'query',
-      detail: mismatch ?? `PTS status ${result.status}`,
-      flags: mismatch ? ['amount_mismatch'] : [],
-      patch: mismatch
-        ? { lastQueriedAt: new Date() }
-        : {
-            ...patchFromResult(result),
-            ...keptFieldsPatch(result.raw),
-            ptsStatus: result.status,
-            lastQueriedAt: new Date(),
-          },
-    });
+    return (await this.orderSync.query(order, 'query')).order;
   }
 
   /** One order by our id; `PtsOrderNotFoundError` when unknown. */
@@ -223,6 +164,13 @@ export class PtsPayments {
     if (query.status) qb.andWhere('o.status = :status', { status: query.status });
     if (query.from) qb.andWhere('o.created_at >= :from', { from: query.from });
     if (query.to) qb.andWhere('o.created_at < :to', { to: query.to });
+    // `@>` rather than `= ANY`, so that the GIN index on flags answers it.
+    if (query.flag) qb.andWhere('o.flags @> ARRAY[:flag]::text[]', { flag: query.flag });
+    if (query.search) {
+      qb.andWhere('(o.order_id = :search OR o.transaction_id = :search)', {
+        search: query.search,
+      });
+    }
     if (query.cursor) {
       const [at, id] = decodeCursor(query.cursor);
       qb.andWhere('(o.created_at, o.id) < (CAST(:at AS timestamptz), CAST(:id AS uuid))', {
@@ -259,7 +207,7 @@ export class PtsPayments {
     const fingerprint = fingerprintOf(kind, account.name, input);
 
     const stored = await this.insertCreated(kind, account, orderId, input, fingerprint);
-    if (!stored.fresh) return stored.order;
+    if (!stored.fresh) return this.asItStands(stored.order);
 
     try {
       const patch = await this.send(kind, account, orderId, input);
@@ -317,6 +265,7 @@ export class PtsPayments {
       };
       const result = await this.client.createPayment(request, { account: account.name });
       if (result.kind === 'html') return { redirectHtml: result.html };
+      if (result.kind === 'redirect') return { payUrl: result.location };
       return { ...patchFromResult(result), payUrl: result.payUrl, qrCode: result.qrCode ?? null };
     }
     const w = input as PtsCreateWithdrawInput;
@@ -363,11 +312,11 @@ export class PtsPayments {
       );
       if (rows.length === 0) return undefined;
       const order = await this.transitions.lock(manager, rows[0].id);
-      await this.transitions.record(manager, order, null, { to: 'created', cause: 'create' });
+      await this.transitions.recordCreated(manager, order);
       return order;
     });
     if (inserted) {
-      this.dispatcher.nudge();
+      this.transitions.committed();
       return { order: inserted, fresh: true };
     }
     const repo = this.dataSource.getRepository(PtsOrderEntity);
@@ -386,60 +335,38 @@ export class PtsPayments {
     throw new PtsDuplicateOrderError(orderId, account.name);
   }
 
-  /** A transition in its own transaction, then a nudge to the event dispatcher. */
+  /**
+   * An `Idempotency-Key` retry gets the order as it stands, never a fresh-looking one: a create
+   * still in flight is waited for (up to the request timeout); one that will get no answer any
+   * more (its process died) becomes `unknown` now, and reconciliation resolves it.
+   */
+  private async asItStands(order: PtsOrderEntity): Promise<PtsOrderEntity> {
+    const repo = this.dataSource.getRepository(PtsOrderEntity);
+    let current = order;
+    while (current.status === 'created') {
+      const age = Date.now() - current.createdAt.getTime();
+      if (age >= this.schedule.createDeadlineMs) {
+        return (
+          await this.transitions.move(current.id, {
+            to: 'unknown',
+            cause: 'interrupted',
+            detail: 'the create got no answer (the service stopped or lost the connection)',
+          })
+        ).order;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      current = (await repo.findOneBy({ id: current.id })) ?? current;
+    }
+    return current;
+  }
+
+  /** A transition in its own transaction; the order as it stands afterwards. */
   private async move(
     orderRef: string,
     request: Parameters<PtsOrderTransitions['apply']>[2],
   ): Promise<PtsOrderEntity> {
-    const result = await this.dataSource.transaction((manager: EntityManager) =>
-      this.transitions.apply(manager, orderRef, request),
-    );
-    if (result.decision === 'apply') this.dispatcher.nudge();
-    return result.order;
+    return (await this.transitions.move(orderRef, request)).order;
   }
-}
-
-/** What a create, query or callback answer tells about amounts and ids. */
-export function patchFromResult(result: {
-  transactionId: string;
-  submitAmount: string;
-  submitCurrency: string;
-  acceptAmount: string;
-  acceptCurrency: string;
-  exchangeRate: string;
-}): PtsOrderPatch {
-  return {
-    transactionId: result.transactionId,
-    submitAmount: result.submitAmount,
-    submitCurrency: result.submitCurrency,
-    acceptAmount: result.acceptAmount,
-    acceptCurrency: result.acceptCurrency,
-    exchangeRate: result.exchangeRate,
-  };
-}
-
-/**
- * A8: news whose `submit_amount`, `submit_currency` or `user_id` disagrees with the order is
- * stored and flagged, never applied. Returns what disagrees, or undefined.
- */
-export function describeMismatch(
-  order: Pick<PtsOrderEntity, 'amount' | 'currency'>,
-  account: Pick<PtsAccount, 'userId'>,
-  news: { userId?: string; submitAmount?: string; submitCurrency?: string },
-): string | undefined {
-  const problems: string[] = [];
-  if (news.userId !== undefined && news.userId !== account.userId) {
-    problems.push(`user_id ${news.userId} is not the account's ${account.userId}`);
-  }
-  if (news.submitAmount !== undefined && !sameAmount(news.submitAmount, order.amount)) {
-    problems.push(`submit_amount ${news.submitAmount} differs from the order's ${order.amount}`);
-  }
-  if (news.submitCurrency !== undefined && news.submitCurrency !== order.currency) {
-    problems.push(
-      `submit_currency ${news.submitCurrency} differs from the order's ${order.currency}`,
-    );
-  }
-  return problems.length ? problems.join('; ') : undefined;
 }
 
 /** Payee details are personal data; account and card numbers keep only their last 4 digits. */
@@ -479,9 +406,11 @@ function decodeCursor(cursor: string): [string, string] {
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === 'string' &&
+      // Exactly what encodeCursor wrote: a crafted cursor is a 400, never a database error.
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value[0]) &&
       !Number.isNaN(Date.parse(value[0])) &&
       typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value[1])
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value[1])
     ) {
       return [value[0], value[1]];
     }

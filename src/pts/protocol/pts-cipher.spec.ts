@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { PtsConfigurationError, PtsDecryptionError } from '../errors/pts-error.js';
 import { ptsAesKey, PtsCipher } from './pts-cipher.js';
 
-// pts-protocol.md B 2.5(b): self-computed vectors, cross-checked with `openssl enc`.
+// docs/protocol.md B2.5(b): self-computed vectors, cross-checked with `openssl enc`.
 const SAFECODE = '0123456789abcdef0123456789abcdef';
 const BODY =
   '{"user_id":"1","order_id":"ORD20240101000001","amount":"100.00","currency":"PHP","channel":"QRPH","timestamp":1704067200,"sign":"SIG"}';

@@ -1,4 +1,4 @@
-/** Envelope codes, pts-protocol.md B 5.2. "1000" is the only success. */
+/** Envelope codes, docs/protocol.md B5.2. "1000" is the only success. */
 export const PTS_SUCCESS_CODE = '1000';
 
 export const PTS_ENVELOPE_CODES: Readonly<Record<string, string>> = {

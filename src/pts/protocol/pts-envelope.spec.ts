@@ -13,13 +13,14 @@ import {
   PTS_TRANSACTION_SIGNATURE_HEADER,
   ptsResponseBody,
   sealPtsRequest,
+  unwrapPtsCallback,
 } from './pts-envelope.js';
 import { ptsMessageSpec, type PtsMessageSpec } from './pts-fields.js';
-import { LosslessNumber } from './pts-json.js';
+import { LosslessNumber, parsePtsJsonObject } from './pts-json.js';
 import { PtsSigner } from './pts-signer.js';
 import { verifyPtsTransactionSignature } from './pts-transaction-signature.js';
 
-// pts-protocol.md B 2.5(b)
+// docs/protocol.md B2.5(b)
 const SAFECODE = '0123456789abcdef0123456789abcdef';
 const SECRET = 'test_transaction_secret';
 const BODY =
@@ -226,7 +227,7 @@ describe('parsePtsResponse (A5)', () => {
 
   it('refuses an encrypted envelope it cannot decrypt with PtsProtocolError', () => {
     const body = new PtsCipher({ safecode: 'y'.repeat(32) }).encrypt(ptsResponseBody('1000', 'x'));
-    const error = thrown(() => parsePtsResponse(body, cipher, 200));
+    const error = thrown(() => parsePtsResponse(body, cipher, { status: 200 }));
     expect(error).toBeInstanceOf(PtsProtocolError);
     expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: 200 });
   });
@@ -244,7 +245,7 @@ describe('parsePtsResponse (A5)', () => {
     ['a code that is not four digits', '{"code":"OK","message":"ok"}'],
     ['a JSON array', '[{"code":"1000"}]'],
   ])('refuses %s with PtsProtocolError', (_what, text) => {
-    const error = thrown(() => parsePtsResponse(text, cipher, 502));
+    const error = thrown(() => parsePtsResponse(text, cipher, { status: 502 }));
     expect(error).toBeInstanceOf(PtsProtocolError);
     expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: 502 });
     expect((error as Error).message).toContain('HTTP 502');
@@ -275,5 +276,108 @@ describe('parsePtsResponse (A5)', () => {
   it('hands a JavaScript redirect back verbatim as kind html', () => {
     const script = 'window.location.href="https://pay.example/checkout/1";';
     expect(parsePtsResponse(script, cipher)).toEqual({ kind: 'html', html: script });
+  });
+
+  it.each([
+    [
+      502,
+      'text/html',
+      '<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>',
+    ],
+    [
+      403,
+      'text/html; charset=UTF-8',
+      '<!DOCTYPE html><html><body>Request blocked by WAF</body></html>',
+    ],
+    [503, 'application/javascript', 'top.location.replace("/maintenance");'],
+    [404, undefined, '<html>Not Found</html>'],
+  ])(
+    'refuses a %i page (%s) as no acceptance: PtsProtocolError with the status',
+    (status, contentType, body) => {
+      const error = thrown(() => parsePtsResponse(body, cipher, { status, contentType }));
+      expect(error).toBeInstanceOf(PtsProtocolError);
+      expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: status });
+      expect((error as Error).message).toContain(`HTTP ${status}`);
+    },
+  );
+
+  it('still reads an envelope whatever the HTTP status', () => {
+    expect(
+      parsePtsResponse(ptsResponseBody('1003', 'Duplicate'), cipher, { status: 400 }),
+    ).toMatchObject({ kind: 'envelope', code: '1003' });
+  });
+
+  it('takes a 2xx script by its Content-Type even when it names no window or location', () => {
+    const script =
+      'var f = document.createElement("form"); f.action = "https://pay.example/c/1"; f.submit();';
+    expect(
+      parsePtsResponse(script, cipher, { status: 200, contentType: 'text/javascript' }),
+    ).toEqual({ kind: 'html', html: script });
+  });
+
+  it('takes a 2xx script that does not start with window., location. or document.', () => {
+    const script = 'var target = "https://pay.example/c/1";\ntop.location.href = target;';
+    expect(parsePtsResponse(script, cipher, { status: 200, contentType: 'text/plain' })).toEqual({
+      kind: 'html',
+      html: script,
+    });
+  });
+
+  it.each(['OK', 'The location of this resource is unknown.', '{"error":"upstream timeout"}'])(
+    'refuses the 2xx text/plain body %j: neither an envelope nor a page',
+    (text) => {
+      const error = thrown(() =>
+        parsePtsResponse(text, cipher, { status: 200, contentType: 'text/plain' }),
+      );
+      expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: 200 });
+    },
+  );
+
+  it.each([
+    'location = "https://pay.example/c/1";',
+    'self.location.assign("https://pay.example/c/1")',
+    'window.open("https://pay.example/c/1", "_self");',
+    'document.write("<form action=x></form>"); document.forms[0].submit();',
+  ])('takes the 2xx script %j without a Content-Type as the redirect style', (script) => {
+    expect(parsePtsResponse(script, cipher, { status: 200 })).toEqual({
+      kind: 'html',
+      html: script,
+    });
+  });
+
+  it.each([301, 302, 303, 307, 308])('hands a %i with Location back as kind redirect', (status) => {
+    expect(
+      parsePtsResponse('', cipher, { status, location: 'https://pay.example/checkout/9' }),
+    ).toEqual({ kind: 'redirect', location: 'https://pay.example/checkout/9' });
+  });
+
+  it('refuses a 3xx without Location', () => {
+    const error = thrown(() => parsePtsResponse('<html>Moved</html>', cipher, { status: 302 }));
+    expect(error).toMatchObject({ code: 'not_an_envelope', httpStatus: 302 });
+  });
+});
+
+describe('unwrapPtsCallback (A6)', () => {
+  const flat = '{"user_id":"1","order_id":"A","status":"2000","sign":"S"}';
+
+  it('reads a {code, message, data} callback as its data', () => {
+    const wrapped = parsePtsJsonObject(`{"code":"1000","message":"Success","data":${flat}}`);
+    expect(unwrapPtsCallback(wrapped)).toEqual({
+      message: parsePtsJsonObject(flat),
+      wrapped: true,
+    });
+  });
+
+  it('keeps a flat callback as it is, even one with a code or data field of its own', () => {
+    const own = parsePtsJsonObject(
+      '{"user_id":"1","order_id":"A","code":"x","data":{"user_id":"2"},"sign":"S"}',
+    );
+    expect(unwrapPtsCallback(own)).toEqual({ message: own, wrapped: false });
+    expect(unwrapPtsCallback(parsePtsJsonObject(flat)).wrapped).toBe(false);
+  });
+
+  it('does not unwrap a body whose data is not an object', () => {
+    const body = parsePtsJsonObject('{"code":"1000","message":"x","data":"text"}');
+    expect(unwrapPtsCallback(body)).toEqual({ message: body, wrapped: false });
   });
 });

@@ -2,6 +2,7 @@ import type { PtsCipher } from './pts-cipher.js';
 import type { PtsMessageSpec } from './pts-fields.js';
 import {
   isLosslessNumber,
+  isPtsJsonObject,
   parsePtsJsonObject,
   stringifyPtsJson,
   type PtsJsonObject,
@@ -12,7 +13,7 @@ import {
   ptsTransactionSignature,
   type PtsTransactionSignatureOver,
 } from './pts-transaction-signature.js';
-import { PtsDecryptionError, PtsError, PtsProtocolError } from '../errors/pts-error.js';
+import { PtsError, PtsProtocolError } from '../errors/pts-error.js';
 
 export const PTS_TRANSACTION_SIGNATURE_HEADER = 'X-Transaction-Signature';
 
@@ -81,56 +82,123 @@ export interface PtsHtmlResponse {
   html: string;
 }
 
+export interface PtsRedirectResponse {
+  /** An HTTP 3xx with `Location` (A5): the payer is sent there, as with a `pay_url`. */
+  kind: 'redirect';
+  location: string;
+}
+
+/** What came with the body: the HTTP status and the headers A5 honours. */
+export interface PtsResponseMeta {
+  status?: number;
+  contentType?: string;
+  location?: string;
+}
+
 /** Builds a `{code, message, data}` answer the way the gateway does. */
 export function ptsResponseBody(code: string, message: string, data?: PtsJsonValue): string {
   return stringifyPtsJson(data === undefined ? { code, message } : { code, message, data });
 }
 
+/** Media types that announce a page or a script rather than an envelope. */
+const PAGE_MEDIA_TYPES = new Set([
+  'text/html',
+  'application/xhtml+xml',
+  'text/javascript',
+  'application/javascript',
+  'application/x-javascript',
+  'text/ecmascript',
+  'application/ecmascript',
+]);
+
+/**
+ * Script that sends a browser somewhere (`location = `, `location.href = `, `.replace(`,
+ * `.assign(`, `window.open(`, `document.write(`, `document.forms`, `.submit()`), for answers
+ * whose Content-Type says nothing useful. Prose that merely mentions a location does not count.
+ */
+const NAVIGATING_SCRIPT_RE =
+  /\blocation\s*(?:=(?!=)|\.\s*(?:href\s*=(?!=)|replace\s*\(|assign\s*\())|\bwindow\.open\s*\(|\bdocument\.(?:write\s*\(|forms\b)|\.submit\s*\(\s*\)/;
+
 /**
  * A5: plain JSON `{code, message, data}`; when not JSON, try to decrypt it with the safecode and
- * parse again; HTML/JavaScript (payment Redirect/HTML styles) is returned as `html`.
+ * parse again. An envelope counts whatever the HTTP status. Otherwise (docs/gateway-answers.md):
+ * a 3xx with `Location` is a `redirect`; a 2xx page or script (by its `Content-Type`, or a body
+ * that starts with `<` or navigates the browser) is the payment Redirect/HTML style, `html`; and
+ * anything else, above all a 4xx/5xx page from a proxy or firewall, is a `PtsProtocolError`
+ * carrying the HTTP status, never an acceptance.
  */
 export function parsePtsResponse(
   text: string,
   cipher: PtsCipher | undefined,
-  httpStatus?: number,
-): PtsResponseEnvelope | PtsHtmlResponse {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('<') || /^\s*(window\.|location\.|document\.)/.test(trimmed)) {
-    return { kind: 'html', html: text };
+  meta: PtsResponseMeta = {},
+): PtsResponseEnvelope | PtsHtmlResponse | PtsRedirectResponse {
+  const { status } = meta;
+  const at = status ? ` HTTP ${status}` : '';
+  if (status !== undefined && status >= 300 && status < 400) {
+    if (meta.location) return { kind: 'redirect', location: meta.location };
+    throw new PtsProtocolError(
+      'not_an_envelope',
+      `PTS answered${at} without a \`Location\` header: ${preview(text.trim())}`,
+      status,
+    );
   }
+  const trimmed = text.trim();
   let object: PtsJsonObject | undefined;
   let wasEncrypted = false;
   try {
     object = parsePtsJsonObject(trimmed);
-  } catch (plainError) {
-    if (cipher) {
+  } catch {
+    if (cipher && !trimmed.startsWith('<')) {
       try {
         object = parsePtsJsonObject(cipher.decrypt(trimmed));
         wasEncrypted = true;
-      } catch (error) {
-        if (!(error instanceof PtsError)) throw error;
+      } catch (decryptError) {
+        if (!(decryptError instanceof PtsError)) throw decryptError;
       }
     }
-    if (!object) {
-      throw new PtsProtocolError(
-        plainError instanceof PtsDecryptionError ? plainError.code : 'not_an_envelope',
-        `PTS answered${httpStatus ? ` HTTP ${httpStatus}` : ''} with a body that is neither JSON nor an encrypted envelope: ${preview(trimmed)}`,
-        httpStatus,
-      );
-    }
+  }
+  if (!object) {
+    const success = status === undefined || (status >= 200 && status < 300);
+    if (success && looksLikePage(trimmed, meta.contentType)) return { kind: 'html', html: text };
+    throw new PtsProtocolError(
+      'not_an_envelope',
+      `PTS answered${at} with a body that is neither JSON nor an encrypted envelope${success ? '' : ' (an error page is no acceptance)'}: ${preview(trimmed)}`,
+      status,
+    );
   }
   const code = object.code;
   const codeText = typeof code === 'string' ? code : isLosslessNumber(code) ? code.value : '';
   if (!/^\d{4}$/.test(codeText)) {
     throw new PtsProtocolError(
       'not_an_envelope',
-      `PTS answered${httpStatus ? ` HTTP ${httpStatus}` : ''} with JSON that has no 4-digit \`code\`: ${preview(trimmed)}`,
-      httpStatus,
+      `PTS answered${at} with JSON that has no 4-digit \`code\`: ${preview(trimmed)}`,
+      status,
     );
   }
   const message = typeof object.message === 'string' ? object.message : '';
   return { kind: 'envelope', code: codeText, message, data: object.data, wasEncrypted };
+}
+
+function looksLikePage(body: string, contentType: string | undefined): boolean {
+  const media = contentType?.split(';')[0].trim().toLowerCase();
+  if (media && PAGE_MEDIA_TYPES.has(media)) return true;
+  return body.startsWith('<') || NAVIGATING_SCRIPT_RE.test(body);
+}
+
+/**
+ * A6: a callback is the flat field set, or (as the gateway documentation says callbacks follow
+ * the response format) `{code, message, data: {...}}`. A body with `code`, an object `data` and
+ * no top-level `user_id` is read as its `data`; the signature is over `data`'s fields.
+ */
+export function unwrapPtsCallback(body: PtsJsonObject): {
+  message: PtsJsonObject;
+  wrapped: boolean;
+} {
+  const data = body.data;
+  if (body.user_id === undefined && body.code !== undefined && isPtsJsonObject(data)) {
+    return { message: data, wrapped: true };
+  }
+  return { message: body, wrapped: false };
 }
 
 /** First bytes of a body for an error message, with anything that looks like a secret cut. */

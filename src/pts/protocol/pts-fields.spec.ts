@@ -20,7 +20,7 @@ const ALL_SPECS: PtsMessageSpec[] = PTS_API_VERSIONS.flatMap((v) =>
   Object.values(PTS_MESSAGES[v]).filter((s): s is PtsMessageSpec => s !== undefined),
 );
 
-// pts-protocol.md B 2.2: the whitelists of PTS's own serialize_sign.
+// docs/protocol.md B2.2: the whitelists of PTS's own serialize_sign.
 const TRANSACTION = [
   'user_id',
   'order_id',
@@ -93,7 +93,7 @@ const WHITELISTS: [PtsApiVersion, PtsMessageName, string, string[]][] = [
   ['v1', 'withdrawQueryRequest', 'withdraw_order', ['user_id', 'order_id']],
 ];
 
-// pts-protocol.md B 4: the "Sign yes" columns where B 2.2 has no whitelist.
+// docs/protocol.md B4: the "Sign yes" columns where B2.2 has no whitelist.
 const SIGN_COLUMNS: [PtsApiVersion, PtsMessageName, string[]][] = [
   ...PTS_API_VERSIONS.flatMap((v): [PtsApiVersion, PtsMessageName, string[]][] => [
     [v, 'paymentCallback', [...TRANSACTION, 'status', 'timestamp']],

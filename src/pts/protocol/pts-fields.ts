@@ -1,5 +1,5 @@
 /**
- * The field tables of pts-protocol.md Part B section 4, as data: for every message of every
+ * The field tables of docs/protocol.md B4, as data: for every message of every
  * endpoint and version, which fields exist, which are required and which are signed.
  * Client, callback side and sandbox all read these tables; nothing else decides what is signed.
  */

@@ -8,6 +8,7 @@ import {
   parsePtsJson,
   parsePtsJsonObject,
   renderPhpFloat,
+  renderPhpFloatIfSameDecimal,
   stringifyPtsJson,
 } from './pts-json.js';
 
@@ -121,7 +122,7 @@ describe('parsePtsJsonObject and stringifyPtsJson', () => {
 
 describe('renderPhpFloat', () => {
   it.each([
-    // pts-protocol.md A4 and the v1 examples of B 4.3 and 4.6
+    // docs/protocol.md A4 and the v1 examples of B4.3 and 4.6
     ['40000.0000000000', '40000'],
     ['6644.0000000000', '6644'],
     ['0.1661000000', '0.1661'],
@@ -162,4 +163,23 @@ describe('renderPhpFloat', () => {
     expect(renderPhpFloat('abc')).toBe('abc');
     expect(renderPhpFloat('')).toBe('');
   });
+});
+
+describe('renderPhpFloatIfSameDecimal (A4 fallback, bounded)', () => {
+  it.each([
+    ['40000.0000000000', '40000'],
+    ['0.1661000000', '0.1661'],
+    ['1.50', '1.5'],
+    ['100', '100'],
+  ])('renders %s as PHP does (%s): only zeros were dropped', (input, expected) => {
+    expect(renderPhpFloatIfSameDecimal(input)).toBe(expected);
+  });
+
+  it.each(['100.00000000000001', '165.918199999999999', '100000.123456785'])(
+    'keeps %s as received: PHP would print another number',
+    (input) => {
+      expect(renderPhpFloat(input)).not.toBe(input);
+      expect(renderPhpFloatIfSameDecimal(input)).toBe(input);
+    },
+  );
 });

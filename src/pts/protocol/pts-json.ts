@@ -3,7 +3,7 @@ import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-jso
 import { PtsMalformedMessageError } from '../errors/pts-error.js';
 
 /**
- * JSON as PTS sends it, with every number kept as its exact text (pts-protocol.md A4, A7):
+ * JSON as PTS sends it, with every number kept as its exact text (docs/protocol.md A4, A7):
  * `40000.0000000000` stays that, and never passes through a JavaScript float.
  */
 export type PtsJsonValue =
@@ -63,7 +63,7 @@ export function describeJsonType(value: unknown): string {
 
 /**
  * PHP's rendering of a float in string interpolation (`"{$value}"`, precision 14, `%.14G`):
- * `40000.0000000000` -> `40000`, `0.1661000000` -> `0.1661`. pts-protocol.md A4 tries this
+ * `40000.0000000000` -> `40000`, `0.1661000000` -> `0.1661`. docs/protocol.md A4 tries this
  * once when the exact text does not verify, because PHP gateways decode amounts to floats
  * before they build the sign string.
  */
@@ -89,4 +89,20 @@ export function renderPhpFloat(numberText: string): string {
     return `${m}E${sign}${exp.replace(/^[+-]/, '')}`;
   }
   return rounded.toFixed();
+}
+
+/**
+ * A4's fallback, bounded: PHP's float rendering of a number's text when that rendering is the
+ * same decimal value (`40000.0000000000` -> `40000`), the text unchanged when it is not
+ * (`100.00000000000001` stays that, since PHP would print `100`). A signature over the rounded
+ * text therefore never vouches for digits that were not signed.
+ */
+export function renderPhpFloatIfSameDecimal(numberText: string): string {
+  const php = renderPhpFloat(numberText);
+  if (php === numberText) return php;
+  try {
+    return new Decimal(php).equals(new Decimal(numberText)) ? php : numberText;
+  } catch {
+    return numberText;
+  }
 }

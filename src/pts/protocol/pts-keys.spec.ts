@@ -65,6 +65,10 @@ describe('parsePtsPrivateKey accepts every form merchants hold', () => {
       'a PKCS#8 PEM with CRLF line ends and blank lines around it',
       `\r\n${privatePem.pkcs8.replace(/\n/g, '\r\n')}\n\n`,
     ],
+    [
+      'a PKCS#8 PEM on one line with literal \\n, as a .env file holds it',
+      privatePem.pkcs8.trim().replace(/\n/g, '\\n'),
+    ],
     ['the bare base64 body of a PKCS#8 PEM', bareBody(privatePem.pkcs8)],
     ['the bare base64 body of a PKCS#1 PEM', bareBody(privatePem.pkcs1)],
     ['a bare base64 body on one line', privateDer.pkcs8.toString('base64')],
@@ -83,6 +87,7 @@ describe('parsePtsPublicKey accepts every form merchants hold', () => {
   it.each([
     ['an SPKI PEM', publicPem.spki],
     ['a PKCS#1 public PEM', publicPem.pkcs1],
+    ['an SPKI PEM on one line with literal \\n', publicPem.spki.trim().replace(/\n/g, '\\n')],
     ['the bare base64 body of an SPKI PEM', bareBody(publicPem.spki)],
     ['the bare base64 body of a PKCS#1 public PEM', bareBody(publicPem.pkcs1)],
     ['an SPKI DER buffer', publicDer.spki],

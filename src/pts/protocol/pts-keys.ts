@@ -12,6 +12,15 @@ function bareBase64ToDer(text: string): Buffer | undefined {
   return Buffer.from(compact, 'base64');
 }
 
+/**
+ * Key text as given, trimmed; a PEM squeezed onto one line of a .env file (its line breaks
+ * written as the two characters `\n`) gets its line breaks back.
+ */
+function pemText(input: string): string {
+  const text = input.trim();
+  return PEM_RE.test(text) && !text.includes('\n') ? text.replace(/\\n/g, '\n') : text;
+}
+
 function describe(option: string | undefined): string {
   return option ? `option \`${option}\`` : 'the key';
 }
@@ -27,7 +36,7 @@ export function parsePtsPrivateKey(input: PtsKeyInput, option?: string): KeyObje
     }
     return assertRsa(input, option);
   }
-  const text = Buffer.isBuffer(input) ? undefined : input.trim();
+  const text = Buffer.isBuffer(input) ? undefined : pemText(input);
   const pem = text?.match(PEM_RE);
   if (pem && pem[1].includes('PUBLIC')) {
     throw wrongType(option, 'public', 'private');
@@ -65,7 +74,7 @@ export function parsePtsPublicKey(input: PtsKeyInput, option?: string): KeyObjec
     }
     return assertRsa(input, option);
   }
-  const text = Buffer.isBuffer(input) ? undefined : input.trim();
+  const text = Buffer.isBuffer(input) ? undefined : pemText(input);
   const pem = text?.match(PEM_RE);
   if (pem && pem[1].includes('PRIVATE')) {
     throw wrongType(option, 'private', 'public');

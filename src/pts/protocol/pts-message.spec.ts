@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { PtsMalformedMessageError } from '../errors/pts-error.js';
 import { ptsMessageSpec } from './pts-fields.js';
 import { LosslessNumber, parsePtsJsonObject } from './pts-json.js';
-import { decimalText, statusText, validatePtsMessage } from './pts-message.js';
+import {
+  checkReceivedPtsMessage,
+  checkVerifiedPtsMessage,
+  decimalText,
+  looseText,
+  signedText,
+  statusText,
+  validatePtsMessage,
+} from './pts-message.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -114,6 +122,110 @@ describe('validatePtsMessage', () => {
     for (const value of [null, [], 'text', new LosslessNumber('1')]) {
       expectMalformed(() => validatePtsMessage(callbackSpec, value), 'not_an_object');
     }
+  });
+});
+
+describe('checkReceivedPtsMessage (A5, before verification)', () => {
+  const callbackSpec = ptsMessageSpec('v2', 'paymentCallback');
+
+  it('lets signed fields be null, "" or absent: they sign as `key=`', () => {
+    for (const value of [null, '', undefined]) {
+      const message: Record<string, unknown> = {
+        ...parsePtsJsonObject(CALLBACK),
+        accept_amount: value,
+        transaction_id: value,
+        order_id: value,
+      };
+      expect(() => checkReceivedPtsMessage(callbackSpec, message)).not.toThrow();
+    }
+  });
+
+  it('still refuses a signed field whose value is of the wrong type', () => {
+    for (const [field, value] of [
+      ['submit_amount', '-5'],
+      ['status', 'PAID'],
+      ['order_id', new LosslessNumber('12')],
+    ] as const) {
+      const message = { ...parsePtsJsonObject(CALLBACK), [field]: value };
+      expectMalformed(() => checkReceivedPtsMessage(callbackSpec, message), 'invalid_field', field);
+    }
+  });
+
+  it('never fails on an unsigned optional field, whatever its type', () => {
+    const message = {
+      ...parsePtsJsonObject(CALLBACK),
+      reference_number: new LosslessNumber('20240101123456'),
+      submit_promo: '-5.00',
+      accept_promo: { odd: true },
+      error_message: null,
+      payment_address: new LosslessNumber('12'),
+    };
+    expect(() => checkReceivedPtsMessage(callbackSpec, message)).not.toThrow();
+  });
+
+  it('still needs the unsigned required `sign`', () => {
+    const message: Record<string, unknown> = parsePtsJsonObject(CALLBACK);
+    delete message.sign;
+    expectMalformed(() => checkReceivedPtsMessage(callbackSpec, message), 'missing_field', 'sign');
+  });
+});
+
+describe('checkVerifiedPtsMessage (A5, after verification)', () => {
+  const callbackSpec = ptsMessageSpec('v2', 'paymentCallback');
+  const failed = {
+    ...parsePtsJsonObject(CALLBACK),
+    status: '3000',
+    accept_amount: null,
+    accept_currency: '',
+    exchange_rate: null,
+  };
+
+  it('lets a failed payment leave what was accepted null', () => {
+    expect(() => checkVerifiedPtsMessage(callbackSpec, failed)).not.toThrow();
+  });
+
+  it.each([
+    'transaction_id',
+    'submit_amount',
+    'submit_currency',
+    'accept_amount',
+    'accept_currency',
+  ])('needs %s in a success', (field) => {
+    const message = { ...parsePtsJsonObject(CALLBACK), status: '2000', [field]: null };
+    expectMalformed(() => checkVerifiedPtsMessage(callbackSpec, message), 'missing_field', field);
+  });
+
+  it('always needs the order and the status', () => {
+    for (const field of ['order_id', 'status', 'user_id']) {
+      const message = { ...failed, [field]: '' };
+      expectMalformed(() => checkVerifiedPtsMessage(callbackSpec, message), 'missing_field', field);
+    }
+  });
+
+  it('lets a payment answer leave pay_url null (QR-only; the client needs one of the two)', () => {
+    const answer = { user_id: '1', order_id: 'O', pay_url: null, qr_code: 'QR', sign: 's' };
+    expect(() =>
+      checkVerifiedPtsMessage(ptsMessageSpec('v2', 'paymentResponse'), answer),
+    ).not.toThrow();
+  });
+});
+
+describe('looseText and signedText', () => {
+  it('reads unsigned fields leniently: numbers as their text, nothing else throws', () => {
+    expect(looseText(new LosslessNumber('20240101123456'))).toBe('20240101123456');
+    expect(looseText('R1')).toBe('R1');
+    expect(looseText(true)).toBe('true');
+    for (const value of [null, '', undefined, { a: 1 }, []]) {
+      expect(looseText(value)).toBeUndefined();
+    }
+  });
+
+  it('gives null for a signed field PTS sent as null or ""', () => {
+    expect(signedText(null)).toBeNull();
+    expect(signedText('')).toBeNull();
+    expect(signedText(undefined)).toBeNull();
+    expect(signedText('P1')).toBe('P1');
+    expect(signedText(new LosslessNumber('100.0'))).toBe('100.0');
   });
 });
 

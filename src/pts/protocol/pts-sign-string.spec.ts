@@ -24,7 +24,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('buildMessageSignString known answers', () => {
-  // pts-protocol.md B 2.5(b)
+  // docs/protocol.md B2.5(b)
   const payment = {
     user_id: '1',
     order_id: 'ORD20240101000001',
@@ -156,6 +156,27 @@ describe('null rendering of signed fields (A3)', () => {
     const error = thrown(() => buildMessageSignString(spec, withoutAmount, SAFECODE));
     expect(error).toBeInstanceOf(PtsSignatureError);
     expect(error).toMatchObject({ code: 'missing_signed_field', field: 'amount' });
+  });
+
+  it('renders an absent required signed field as `key=` when told it verifies a received message', () => {
+    const withoutAmount: Record<string, unknown> = { ...payment };
+    delete withoutAmount.amount;
+    expect(buildMessageSignString(spec, withoutAmount, SAFECODE, { absentRequired: 'empty' })).toBe(
+      buildMessageSignString(spec, { ...payment, amount: null }, SAFECODE),
+    );
+  });
+
+  it('applies the PHP-float rendering to an amount only where it is the same decimal', () => {
+    const php = { numberRendering: 'php-float' as const };
+    expect(
+      buildMessageSignString(spec, { ...payment, amount: '10.0000000000' }, SAFECODE, php),
+    ).toContain('amount=10&');
+    expect(
+      buildMessageSignString(spec, { ...payment, amount: '10.00000000000001' }, SAFECODE, php),
+    ).toContain('amount=10.00000000000001&');
+    expect(renderSignValue('k', new LosslessNumber('10.00000000000001'), php)).toBe(
+      '10.00000000000001',
+    );
   });
 
   it('treats every name of a plain string list as required', () => {

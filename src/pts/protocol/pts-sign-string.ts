@@ -1,5 +1,5 @@
 import { PtsSignatureError } from '../errors/pts-error.js';
-import { isLosslessNumber, renderPhpFloat } from './pts-json.js';
+import { isLosslessNumber, renderPhpFloatIfSameDecimal } from './pts-json.js';
 import type { PtsFieldSpec, PtsMessageSpec } from './pts-fields.js';
 
 /** How a signed key whose value is null or absent renders (A3): `key=` or `key=null`. */
@@ -7,13 +7,20 @@ export type PtsNullRendering = 'empty' | 'null';
 
 /**
  * How JSON numbers render: `raw` is the exact text received (A4); `php-float` is the one
- * fallback A4 allows, PHP's float rendering.
+ * fallback A4 allows, PHP's float rendering, applied only to values it renders as the same
+ * decimal (docs/gateway-answers.md).
  */
 export type PtsNumberRendering = 'raw' | 'php-float';
 
 export interface PtsSignStringOptions {
   nullRendering?: PtsNullRendering;
   numberRendering?: PtsNumberRendering;
+  /**
+   * `refuse` (default, for what we sign): a required signed field that is absent is an error.
+   * `empty` (for what we verify): it renders like null, `key=` (A3); whether the message may
+   * lack it is judged after verification (A5).
+   */
+  absentRequired?: 'refuse' | 'empty';
 }
 
 /** A value that may stand in a sign string. Objects and arrays are never signed (B 2.1). */
@@ -52,7 +59,9 @@ export function renderSignValue(
     return String(value);
   }
   if (isLosslessNumber(value)) {
-    return options.numberRendering === 'php-float' ? renderPhpFloat(value.value) : value.value;
+    return options.numberRendering === 'php-float'
+      ? renderPhpFloatIfSameDecimal(value.value)
+      : value.value;
   }
   throw new PtsSignatureError(
     'unsignable_value',
@@ -76,7 +85,7 @@ export function buildSignString(
     .sort((a, b) => compareBytes(a.name, b.name))
     .map((f) => {
       const value = fields[f.name];
-      if (f.required && value === undefined) {
+      if (f.required && value === undefined && options.absentRequired !== 'empty') {
         throw new PtsSignatureError(
           'missing_signed_field',
           `signed field \`${f.name}\` is missing`,
@@ -92,7 +101,7 @@ export function buildSignString(
         typeof value === 'string' &&
         /^\d+(\.\d+)?$/.test(value)
       ) {
-        return `${f.name}=${renderPhpFloat(value)}`;
+        return `${f.name}=${renderPhpFloatIfSameDecimal(value)}`;
       }
       return `${f.name}=${renderSignValue(f.name, value, options)}`;
     });

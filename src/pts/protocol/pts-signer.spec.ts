@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsConfigurationError, PtsKeyError, PtsSignatureError } from '../errors/pts-error.js';
 import { ptsMessageSpec } from './pts-fields.js';
-import { parsePtsJsonObject, stringifyPtsJson } from './pts-json.js';
+import { LosslessNumber, parsePtsJsonObject, stringifyPtsJson } from './pts-json.js';
 import { PtsSigner } from './pts-signer.js';
 
 // Test keys, generated once per file: "merchant" signs requests, "gateway" signs callbacks.
@@ -291,6 +291,83 @@ describe('PtsSigner A4 number renderings on received messages', () => {
       merchantSide.verify(spec, { ...message, details_url: 'https://evil.example', hash: 'h' })
         .rendering,
     ).toBe('raw');
+  });
+});
+
+describe('PtsSigner A4 fallback only where PHP renders the same decimal', () => {
+  const spec = ptsMessageSpec('v2', 'paymentCallback');
+  // A PHP gateway that computed 100 * 1.0 as a float sends 100.00000000000001 (json_encode,
+  // serialize_precision -1) but signs "{$value}", precision 14: `100`.
+  const signedAs100 = `accept_amount=100&accept_currency=PHP&channel=QRPH&exchange_rate=1&order_id=O7&status=2000&submit_amount=100&submit_currency=PHP&timestamp=1621592342&transaction_id=P7&user_id=1&${SAFECODE}`;
+
+  function callback(acceptAmount: string, sign: string) {
+    return parsePtsJsonObject(
+      `{"user_id":"1","order_id":"O7","transaction_id":"P7","channel":"QRPH","submit_currency":"PHP","submit_amount":"100","accept_currency":"PHP","accept_amount":${acceptAmount},"exchange_rate":"1","status":"2000","timestamp":1621592342,"sign":"${sign}"}`,
+    );
+  }
+
+  it('refuses an amount whose PHP rendering drops digits that are not zeros (string or number)', () => {
+    const sign = gatewaySide.signRaw(signedAs100);
+    for (const sent of ['"100.00000000000001"', '100.00000000000001']) {
+      expectSignatureError(
+        () => merchantSide.verify(spec, callback(sent, sign)),
+        'signature_mismatch',
+      );
+    }
+  });
+
+  it('still accepts trailing zeros dropped by PHP (the same decimal)', () => {
+    const sign = gatewaySide.signRaw(signedAs100);
+    for (const sent of ['"100.0000000000"', '100.0000000000', '"100"']) {
+      expect(merchantSide.verify(spec, callback(sent, sign)).rendering).not.toBe(undefined);
+    }
+    expect(merchantSide.verify(spec, callback('100.0000000000', sign)).rendering).toBe('php-float');
+  });
+});
+
+describe('PtsSigner on signed fields sent as null, "" or left out (A3, A5)', () => {
+  const spec = ptsMessageSpec('v2', 'paymentCallback');
+  // A failed payment: nothing accepted, so PTS sends no accept_* and no exchange rate.
+  const failed = `accept_amount=&accept_currency=&channel=QRPH&exchange_rate=&order_id=O8&status=3000&submit_amount=100&submit_currency=PHP&timestamp=1621592342&transaction_id=P8&user_id=1&${SAFECODE}`;
+
+  it('verifies them as `key=`, whichever of the three forms arrived', () => {
+    const sign = gatewaySide.signRaw(failed);
+    const base = {
+      user_id: '1',
+      order_id: 'O8',
+      transaction_id: 'P8',
+      channel: 'QRPH',
+      submit_currency: 'PHP',
+      submit_amount: '100',
+      status: '3000',
+      timestamp: new LosslessNumber('1621592342'),
+      sign,
+    };
+    const forms: Record<string, unknown>[] = [
+      { ...base, accept_amount: null, accept_currency: null, exchange_rate: null },
+      { ...base, accept_amount: '', accept_currency: '', exchange_rate: '' },
+      { ...base },
+    ];
+    for (const message of forms) {
+      expect(merchantSide.verify(spec, message)).toEqual({ rendering: 'raw', signString: failed });
+    }
+  });
+
+  it('does not take a null for a value that was signed', () => {
+    const sign = gatewaySide.signRaw(failed.replace('accept_amount=&', 'accept_amount=100&'));
+    const message = {
+      user_id: '1',
+      order_id: 'O8',
+      transaction_id: 'P8',
+      channel: 'QRPH',
+      submit_currency: 'PHP',
+      submit_amount: '100',
+      accept_amount: null,
+      status: '3000',
+      timestamp: new LosslessNumber('1621592342'),
+      sign,
+    };
+    expectSignatureError(() => merchantSide.verify(spec, message), 'signature_mismatch');
   });
 });
 

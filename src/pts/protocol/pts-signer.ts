@@ -57,10 +57,12 @@ export class PtsSigner {
     spec: PtsMessageSpec,
     fields: Readonly<Record<string, unknown>>,
     numberRendering: PtsNumberRendering = 'raw',
+    absentRequired: 'refuse' | 'empty' = 'refuse',
   ): string {
     return buildMessageSignString(spec, fields, this.safecode, {
       nullRendering: this.nullRendering,
       numberRendering,
+      absentRequired,
     });
   }
 
@@ -104,16 +106,18 @@ export class PtsSigner {
 
   /**
    * Verifies the `sign` field of a received message (A4): numbers as received first, then
-   * PHP's float rendering once. Throws `PtsSignatureError` when neither verifies.
+   * PHP's float rendering once (only where it is the same decimal). A signed field that is
+   * null, "" or absent renders as `key=` (A3, A5): the signature decides, and what the message
+   * must carry is judged after. Throws `PtsSignatureError` when neither rendering verifies.
    */
   verify(spec: PtsMessageSpec, fields: Readonly<Record<string, unknown>>): PtsVerification {
     const signature = fields.sign;
     if (typeof signature !== 'string' || signature.length === 0) {
       throw new PtsSignatureError('missing_sign', 'the message has no `sign` field', 'sign');
     }
-    const raw = this.signString(spec, fields, 'raw');
+    const raw = this.signString(spec, fields, 'raw', 'empty');
     if (this.verifyRaw(raw, signature)) return { rendering: 'raw', signString: raw };
-    const php = this.signString(spec, fields, 'php-float');
+    const php = this.signString(spec, fields, 'php-float', 'empty');
     if (php !== raw && this.verifyRaw(php, signature)) {
       return { rendering: 'php-float', signString: php };
     }

@@ -5,7 +5,7 @@ import {
   verifyPtsTransactionSignature,
 } from './pts-transaction-signature.js';
 
-// pts-protocol.md B 2.5(b)
+// docs/protocol.md B2.5(b)
 const SAFECODE = '0123456789abcdef0123456789abcdef';
 const SECRET = 'test_transaction_secret';
 const BODY =

@@ -5,13 +5,14 @@ import type { PtsCallbackOutcome } from '../callbacks/pts-callback.entity.js';
 import type { PtsAccount } from '../options/pts-accounts.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import type { PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, idText, statusText } from '../protocol/pts-message.js';
+import { decimalText, idText, signedText, statusText } from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import {
   decideTransition,
   PTS_STATUS_BY_TRANSACTION_STATUS,
   type PtsOrderStatus,
 } from '../orders/pts-order-status.js';
+import { PtsJobs, PTS_JOB_QUEUES } from '../orders/pts-jobs.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
 import {
@@ -29,6 +30,15 @@ export interface PtsSubscriptionCallbackRecord {
   outcome: PtsCallbackOutcome;
   httpStatus: number;
   reason?: string;
+}
+
+/** What a subscribe callback says about a payment; null where PTS signed null or "". */
+interface PaymentNews {
+  submitAmount: string;
+  submitCurrency: string;
+  acceptAmount: string | null;
+  acceptCurrency: string | null;
+  exchangeRate: string | null;
 }
 
 export type PtsStoreCallback = (
@@ -58,6 +68,7 @@ export class PtsSubscriptionCallbacks {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transitions: PtsOrderTransitions,
+    private readonly jobs: PtsJobs,
   ) {}
 
   /** Null `ptsStatus` is fine: a callback may report only `enabled`, without a payment. */
@@ -69,10 +80,9 @@ export class PtsSubscriptionCallbacks {
   ): Promise<PtsSubscriptionCallbackVerdict> {
     const orderId = message.order_id as string;
     const paymentStatus = statusText(message.payment_status);
-    const paymentId =
-      typeof message.payment_transaction_id === 'string' && message.payment_transaction_id !== ''
-        ? message.payment_transaction_id
-        : undefined;
+    // Signed fields PTS sent as null or "" are null here (docs/protocol.md A5); a payment made
+    // (2000) has what it needs, checked after verification.
+    const paymentId = signedText(message.payment_transaction_id) ?? undefined;
     const verdict = await this.dataSource.transaction(async (manager) => {
       const order = await this.transitions.lockByOrderId(
         manager,
@@ -117,18 +127,19 @@ export class PtsSubscriptionCallbacks {
       if (paymentStatus !== undefined && !isPtsTransactionStatusCode(paymentStatus)) {
         return finish('rejected', 400, `payment_status ${paymentStatus} is not a PTS status`);
       }
+      const amount = (value: unknown) => (signedText(value) === null ? null : decimalText(value)!);
       const news = {
-        transactionId: message.transaction_id as string,
-        submitAmount: decimalText(message.submit_amount)!,
-        submitCurrency: message.submit_currency as string,
-        acceptAmount: decimalText(message.accept_amount)!,
-        acceptCurrency: message.accept_currency as string,
-        exchangeRate: decimalText(message.exchange_rate)!,
+        transactionId: signedText(message.transaction_id),
+        submitAmount: amount(message.submit_amount),
+        submitCurrency: signedText(message.submit_currency),
+        acceptAmount: amount(message.accept_amount),
+        acceptCurrency: signedText(message.accept_currency),
+        exchangeRate: amount(message.exchange_rate),
       };
       const mismatch = describeMismatch(order, account, {
         userId: idText(message.user_id),
-        submitAmount: news.submitAmount,
-        submitCurrency: news.submitCurrency,
+        submitAmount: news.submitAmount ?? undefined,
+        submitCurrency: news.submitCurrency ?? undefined,
       });
       if (mismatch) {
         await this.transitions.apply(manager, order.id, {
@@ -176,7 +187,14 @@ export class PtsSubscriptionCallbacks {
           paymentId,
           paymentStatus,
           to,
-          news,
+          {
+            // Each payment charges the subscription's amount; PTS's own figures win when sent.
+            submitAmount: news.submitAmount ?? order.amount,
+            submitCurrency: news.submitCurrency ?? order.currency,
+            acceptAmount: news.acceptAmount,
+            acceptCurrency: news.acceptCurrency,
+            exchangeRate: news.exchangeRate,
+          },
           message,
         );
         paymentMoved = result.moved;
@@ -209,7 +227,7 @@ export class PtsSubscriptionCallbacks {
     paymentId: string,
     ptsStatus: string,
     to: PtsOrderStatus,
-    news: ReturnType<typeof patchFromResult>,
+    news: PaymentNews,
     message: PtsJsonObject,
   ): Promise<{ moved: boolean; note: string }> {
     const paidAt = unixTime(message.last_payment_at) ?? unixTime(message.timestamp);
@@ -242,9 +260,21 @@ export class PtsSubscriptionCallbacks {
       if (decision !== 'apply') return { moved: false, note: `${decision} (${from}, says ${to})` };
       await manager.query(
         `UPDATE pts_subscription_payments SET status = $3, pts_status = $4, callback_id = $5,
-                paid_at = COALESCE($6, paid_at), updated_at = now()
+                paid_at = COALESCE($6, paid_at), accept_amount = COALESCE($7, accept_amount),
+                accept_currency = COALESCE($8, accept_currency),
+                exchange_rate = COALESCE($9, exchange_rate), updated_at = now()
           WHERE order_ref = $1 AND payment_transaction_id = $2`,
-        [orderRef, paymentId, to, ptsStatus, callbackId, paidAt],
+        [
+          orderRef,
+          paymentId,
+          to,
+          ptsStatus,
+          callbackId,
+          paidAt,
+          news.acceptAmount,
+          news.acceptCurrency,
+          news.exchangeRate,
+        ],
       );
     }
     await manager.query(
@@ -257,11 +287,10 @@ export class PtsSubscriptionCallbacks {
       `SELECT payments_made AS made FROM pts_subscriptions WHERE order_ref = $1`,
       [orderRef],
     );
-    const order: { order_id: string; account: string; amount: string; currency: string }[] =
-      await manager.query(
-        `SELECT order_id, account, amount, currency FROM pts_orders WHERE id = $1`,
-        [orderRef],
-      );
+    const order: { order_id: string; account: string }[] = await manager.query(
+      `SELECT order_id, account FROM pts_orders WHERE id = $1`,
+      [orderRef],
+    );
     const event: PtsSubscriptionPaymentEvent = {
       idempotencyKey: `${orderRef}:payment:${paymentId}:${to}`,
       orderRef,
@@ -271,10 +300,10 @@ export class PtsSubscriptionCallbacks {
       status: to,
       previousStatus: from,
       ptsStatus,
-      amount: news.submitAmount ?? order[0].amount,
-      currency: news.submitCurrency ?? order[0].currency,
-      acceptAmount: news.acceptAmount ?? '',
-      acceptCurrency: news.acceptCurrency ?? '',
+      amount: news.submitAmount,
+      currency: news.submitCurrency,
+      acceptAmount: news.acceptAmount,
+      acceptCurrency: news.acceptCurrency,
       paymentsMade: Number(counted[0]?.made ?? 0),
       paidAt: paidAt?.toISOString() ?? null,
       at: new Date().toISOString(),
@@ -289,6 +318,8 @@ export class PtsSubscriptionCallbacks {
         JSON.stringify(event),
       ],
     );
+    // Its wake-up job in the same transaction: delivered after the order's earlier events.
+    await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef });
     return { moved: true, note: from === null ? `recorded as ${to}` : `${from} -> ${to}` };
   }
 }

@@ -24,8 +24,9 @@ export interface PtsSubscriptionPaymentEvent {
   /** Decimal strings as PTS sent them (A7). */
   amount: string;
   currency: string;
-  acceptAmount: string;
-  acceptCurrency: string;
+  /** null when PTS sent none (a failed payment). */
+  acceptAmount: string | null;
+  acceptCurrency: string | null;
   /** Successful payments of the subscription so far, this one included. */
   paymentsMade: number;
   /** ISO time PTS gave for the payment, when it gave one. */

@@ -46,14 +46,15 @@ export class PtsSubscriptionPaymentEntity {
   @Column({ name: 'submit_currency', type: 'varchar', length: 16 })
   submitCurrency!: string;
 
-  @Column({ name: 'accept_amount', type: 'numeric' })
-  acceptAmount!: string;
+  // What was accepted belongs to the status: a failed payment may have none (docs/protocol.md A5).
+  @Column({ name: 'accept_amount', type: 'numeric', nullable: true })
+  acceptAmount!: string | null;
 
-  @Column({ name: 'accept_currency', type: 'varchar', length: 16 })
-  acceptCurrency!: string;
+  @Column({ name: 'accept_currency', type: 'varchar', length: 16, nullable: true })
+  acceptCurrency!: string | null;
 
-  @Column({ name: 'exchange_rate', type: 'numeric' })
-  exchangeRate!: string;
+  @Column({ name: 'exchange_rate', type: 'numeric', nullable: true })
+  exchangeRate!: string | null;
 
   /** PTS's time of the payment (`last_payment_at`, else the callback's `timestamp`). */
   @Column({ name: 'paid_at', type: 'timestamptz', nullable: true })

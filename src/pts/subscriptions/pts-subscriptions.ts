@@ -346,7 +346,8 @@ export class PtsSubscriptions {
         ],
       );
       const order = await this.transitions.lock(manager, rows[0].id);
-      await this.transitions.record(manager, order, null, { to: 'created', cause: 'create' });
+      // Its created event; no reconciliation (a subscription has no query, docs/protocol.md B4.11).
+      await this.transitions.recordCreated(manager, order);
       return order;
     });
     if (inserted) {

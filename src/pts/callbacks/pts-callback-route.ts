@@ -1,0 +1,19 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { PTS_CALLBACK_KIND } from './pts-callback.guard.js';
+
+/**
+ * Metadata key the module sets on each of its callback route handlers (value: the kind of
+ * message). A host's global guard (`APP_GUARD`) that refuses anonymous requests lets these
+ * through with `isPtsCallbackRoute(context)` or `reflector.get(PTS_CALLBACK_ROUTE, handler)`:
+ * PTS sends no credentials of the host's, and the module's own guard checks the sender and
+ * the signature.
+ */
+export const PTS_CALLBACK_ROUTE = PTS_CALLBACK_KIND;
+
+const reflector = new Reflector();
+
+/** Whether the request is for one of the module's callback routes (see `PTS_CALLBACK_ROUTE`). */
+export function isPtsCallbackRoute(context: ExecutionContext): boolean {
+  return reflector.get<unknown>(PTS_CALLBACK_ROUTE, context.getHandler()) !== undefined;
+}

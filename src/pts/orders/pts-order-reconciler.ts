@@ -1,0 +1,193 @@
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { PtsGatewayError } from '../errors/pts-error.js';
+import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
+import { PtsJobs, PTS_JOB_QUEUES, type PtsJob } from './pts-jobs.js';
+import { PtsOrderEntity } from './pts-order.entity.js';
+import { PtsOrderSync } from './pts-order-sync.js';
+import { PtsOrderTransitions } from './pts-order-transitions.js';
+import {
+  isReconciledKind,
+  PtsReconcileSchedule,
+  PTS_RECONCILED_STATUSES,
+} from './pts-reconcile-schedule.js';
+
+interface WakeUp {
+  orderRef: string;
+}
+
+interface Claimed {
+  kind: PtsOrderEntity['kind'];
+  status: PtsOrderEntity['status'];
+  attempts: number;
+  /** `status_changed_at` as exact text: the schedule the claim belongs to. */
+  since: string;
+}
+
+/** Wake-ups overdue by more than this were lost (e.g. a job that gave up): the sweep resends. */
+const LOST_AFTER_MS = 10 * 60_000;
+const SWEEP_BATCH = 1000;
+
+/**
+ * Reconciliation (docs/reconciliation.md): at each due time of an order's schedule, one
+ * instance claims the order (a lease, so no second query runs meanwhile), asks PTS, and applies
+ * the answer through the state machine (history cause `reconcile`). News restarts the schedule
+ * from the change; no news moves on to the next delay; after the last one the order is flagged
+ * `reconcile_exhausted` for an operator. A `created` order that reaches its due time lost its
+ * create and becomes `unknown`. A query that fails is retried by the job engine with backoff;
+ * when the retries are used up the schedule moves on all the same.
+ */
+@Injectable()
+export class PtsOrderReconciler implements OnApplicationBootstrap {
+  private readonly logger = new Logger('PtsReconciler');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly jobs: PtsJobs,
+    private readonly schedule: PtsReconcileSchedule,
+    private readonly orderSync: PtsOrderSync,
+    private readonly transitions: PtsOrderTransitions,
+    private readonly metrics: PtsOrderMetrics,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.jobs.work<WakeUp>(
+      PTS_JOB_QUEUES.reconcile,
+      { batchSize: 1, workers: this.schedule.concurrency },
+      async ([job]) => this.wake(job),
+    );
+    await this.jobs.work<{ lostAfterMs?: number }>(
+      PTS_JOB_QUEUES.sweep,
+      { batchSize: 1 },
+      async ([job]) => {
+        await this.sweep(job.data.lostAfterMs ?? LOST_AFTER_MS);
+      },
+    );
+    this.jobs.every(PTS_JOB_QUEUES.sweep, 60);
+    // At start-up: whatever came due while no instance ran (interrupted creates above all).
+    await this.jobs.sendNow(PTS_JOB_QUEUES.sweep, { lostAfterMs: 0 });
+    this.jobs.notify(PTS_JOB_QUEUES.sweep);
+  }
+
+  /** One wake-up of one order. Throws to have the job engine retry it with backoff. */
+  async wake(job: PtsJob<WakeUp>): Promise<void> {
+    const { orderRef } = job.data;
+    const claimed = await this.claim(orderRef);
+    if (!claimed) return;
+    if (claimed.status === 'created' && isReconciledKind(claimed.kind)) {
+      await this.transitions.move(orderRef, {
+        to: 'unknown',
+        cause: 'interrupted',
+        detail: 'the create got no answer (the service stopped or lost the connection)',
+      });
+      this.metrics.reconciles.inc({ outcome: 'interrupted_create' });
+      return;
+    }
+    // A subscription has no query at PTS (docs/protocol.md B4.11): never asked, never moved here.
+    if (!isReconciledKind(claimed.kind) || !PTS_RECONCILED_STATUSES.has(claimed.status)) {
+      await this.dataSource.query(
+        `UPDATE pts_orders SET next_reconcile_at = NULL WHERE id = $1 AND status = $2`,
+        [orderRef, claimed.status],
+      );
+      return;
+    }
+    const order = await this.dataSource.getRepository(PtsOrderEntity).findOneByOrFail({
+      id: orderRef,
+    });
+    try {
+      const result = await this.orderSync.query(order, 'reconcile');
+      if (result.decision === 'apply') {
+        this.metrics.reconciles.inc({ outcome: 'moved' });
+        return;
+      }
+      this.metrics.reconciles.inc({ outcome: 'no_news' });
+    } catch (error) {
+      const notFoundYet = error instanceof PtsGatewayError && error.ptsCode === '1002';
+      if (!notFoundYet && job.retryCount < job.retryLimit) {
+        this.metrics.reconciles.inc({ outcome: 'retry' });
+        await this.release(orderRef);
+        this.logger.warn(
+          `query of ${order.kind} ${order.orderId} failed (try ${job.retryCount + 1} of ${job.retryLimit + 1}), retried later: ${describe(error)}`,
+        );
+        throw error;
+      }
+      this.metrics.reconciles.inc({ outcome: notFoundYet ? 'not_found' : 'failed' });
+      this.logger.warn(`query of ${order.kind} ${order.orderId}: ${describe(error)}`);
+    }
+    await this.advance(order, claimed);
+  }
+
+  /**
+   * Interrupted creates and overdue orders whose wake-up was lost get a wake-up now; pending
+   * host events whose delivery was lost get theirs. Cheap: index range scans, batched.
+   */
+  async sweep(lostAfterMs: number): Promise<{ orders: number; events: number }> {
+    const orders = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM pts_orders
+        WHERE next_reconcile_at < now() - make_interval(secs => $1)
+        ORDER BY next_reconcile_at LIMIT $2`,
+      [lostAfterMs / 1000, SWEEP_BATCH],
+    );
+    await this.jobs.sendMany(
+      PTS_JOB_QUEUES.reconcile,
+      orders.map((o) => ({ orderRef: o.id })),
+      this.schedule.wakeUpOptions(),
+    );
+    const events = await this.dataSource.query<{ order_ref: string }[]>(
+      `SELECT DISTINCT order_ref FROM (
+         SELECT order_ref FROM pts_outbox
+          WHERE delivered_at IS NULL AND dead_at IS NULL
+            AND available_at < now() - make_interval(secs => $1)
+          ORDER BY available_at LIMIT $2) due`,
+      [lostAfterMs / 1000, SWEEP_BATCH],
+    );
+    await this.jobs.sendMany(
+      PTS_JOB_QUEUES.events,
+      events.map((e) => ({ orderRef: e.order_ref })),
+    );
+    if (orders.length > 0) this.jobs.notify(PTS_JOB_QUEUES.reconcile);
+    if (events.length > 0) this.jobs.notify(PTS_JOB_QUEUES.events);
+    return { orders: orders.length, events: events.length };
+  }
+
+  /** Takes the order for one query if it is due and no other query holds it. */
+  private async claim(orderRef: string): Promise<Claimed | undefined> {
+    const rows = await this.dataSource.query<Claimed[]>(
+      `WITH claimed AS (
+         UPDATE pts_orders SET next_reconcile_at = now() + make_interval(secs => $2)
+          WHERE id = $1 AND next_reconcile_at <= now()
+          RETURNING kind, status, reconcile_attempts, status_changed_at)
+       SELECT kind, status, reconcile_attempts AS attempts,
+              to_char(status_changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
+         FROM claimed`,
+      [orderRef, this.schedule.leaseMs / 1000],
+    );
+    return rows[0];
+  }
+
+  /** A failed try hands the order back, due now, for the engine's retry. */
+  private async release(orderRef: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE pts_orders SET next_reconcile_at = now()
+        WHERE id = $1 AND next_reconcile_at > now()`,
+      [orderRef],
+    );
+  }
+
+  private async advance(order: PtsOrderEntity, claimed: Claimed): Promise<void> {
+    const outcome = await this.dataSource.transaction((manager) =>
+      this.schedule.advance(manager, order.id, claimed.since, claimed.attempts + 1),
+    );
+    if (outcome === 'exhausted') {
+      this.metrics.reconciles.inc({ outcome: 'exhausted' });
+      this.logger.warn(
+        `${order.kind} ${order.orderId} (${order.account}) is still ${order.status} after the last scheduled query: flagged reconcile_exhausted for an operator`,
+      );
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,159 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { PtsSettings } from '../options/pts-settings.js';
+import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
+import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
+import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
+import type { PtsOrderFlag } from './pts-order-flags.js';
+
+/**
+ * Orders that PTS may still move, so reconciliation asks about them (docs/reconciliation.md).
+ * Never a subscription's `active`: PTS has no query for subscriptions (docs/protocol.md B4.11).
+ */
+export const PTS_RECONCILED_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
+  'unknown',
+  'waiting',
+  'processing',
+  'expired',
+]);
+
+/** Flag of an order whose schedule ran out without news: an operator decides. */
+export const PTS_RECONCILE_EXHAUSTED: PtsOrderFlag = 'reconcile_exhausted';
+
+/** Kinds of order PTS can be asked about; a subscription's news come by callback only. */
+export function isReconciledKind(kind: PtsOrderKind): boolean {
+  return kind !== 'subscription';
+}
+
+/** What a create waits at most for PTS's answer beyond the request timeout. */
+const CREATE_MARGIN_MS = 5000;
+
+/**
+ * When an order is next queried at PTS (docs/reconciliation.md). The due time lives in the
+ * order row (`next_reconcile_at`); every time it is set, a wake-up job for that moment is
+ * enqueued in the same transaction. A wake-up that finds the order not due does nothing, so
+ * old wake-ups of a rescheduled order are harmless.
+ */
+@Injectable()
+export class PtsReconcileSchedule {
+  constructor(
+    private readonly jobs: PtsJobs,
+    private readonly ptsSettings: PtsSettings,
+    @Inject(PTS_ORDERS_SETTINGS) private readonly settings: PtsOrdersSettings,
+  ) {}
+
+  /** A `created` order older than this lost its create (crash, lost connection). */
+  get createDeadlineMs(): number {
+    return this.ptsSettings.timeoutMs + CREATE_MARGIN_MS;
+  }
+
+  /** Scheduled queries one instance runs at the same time. */
+  get concurrency(): number {
+    return this.settings.reconcileConcurrency;
+  }
+
+  get delaysMs(): readonly number[] {
+    return this.settings.reconcileDelaysMs;
+  }
+
+  /** How long a wake-up holds an order while it asks PTS (no second query meanwhile). */
+  get leaseMs(): number {
+    return this.ptsSettings.timeoutMs * this.ptsSettings.retry.attempts + 10_000;
+  }
+
+  /**
+   * In the transaction of a status change (after `status_changed_at` was set): the schedule
+   * starts again from this change, or ends for an order PTS will not move any more (or that
+   * PTS cannot be asked about: subscriptions are never scheduled).
+   */
+  async afterMove(
+    manager: EntityManager,
+    orderRef: string,
+    to: PtsOrderStatus,
+    kind: PtsOrderKind,
+  ): Promise<void> {
+    if (!isReconciledKind(kind)) {
+      await this.clear(manager, orderRef);
+    } else if (to === 'created') {
+      await this.plan(manager, orderRef, this.createDeadlineMs, 0);
+    } else if (PTS_RECONCILED_STATUSES.has(to)) {
+      await this.plan(manager, orderRef, this.delaysMs[0], 0);
+    } else {
+      await this.clear(manager, orderRef);
+    }
+  }
+
+  private async clear(manager: EntityManager, orderRef: string): Promise<void> {
+    await manager.query(
+      `UPDATE pts_orders SET next_reconcile_at = NULL, reconcile_attempts = 0 WHERE id = $1`,
+      [orderRef],
+    );
+  }
+
+  /**
+   * After a scheduled query found nothing new: the next delay, or the end of the schedule.
+   * Returns false when the order changed meanwhile (its new schedule stands).
+   */
+  async advance(
+    manager: EntityManager,
+    orderRef: string,
+    since: string,
+    attempts: number,
+  ): Promise<'scheduled' | 'exhausted' | 'changed'> {
+    if (attempts < this.delaysMs.length) {
+      const planned = await this.plan(manager, orderRef, this.delaysMs[attempts], attempts, since);
+      return planned ? 'scheduled' : 'changed';
+    }
+    const rows: unknown[] = await manager.query(
+      `WITH done AS (
+         UPDATE pts_orders SET next_reconcile_at = NULL, reconcile_attempts = $3,
+                flags = CASE WHEN $4 = ANY(flags) THEN flags ELSE array_append(flags, $4) END,
+                updated_at = now()
+          WHERE id = $1 AND status_changed_at = $2::timestamptz
+          RETURNING id)
+       SELECT id FROM done`,
+      [orderRef, since, attempts, PTS_RECONCILE_EXHAUSTED],
+    );
+    return rows.length > 0 ? 'exhausted' : 'changed';
+  }
+
+  /** Sets `next_reconcile_at` to `status_changed_at + afterMs` and enqueues its wake-up. */
+  private async plan(
+    manager: EntityManager,
+    orderRef: string,
+    afterMs: number,
+    attempts: number,
+    since?: string,
+  ): Promise<boolean> {
+    const rows: { due: string }[] = await manager.query(
+      `WITH planned AS (
+         UPDATE pts_orders
+            SET next_reconcile_at = status_changed_at + make_interval(secs => $2),
+                reconcile_attempts = $3
+          WHERE id = $1 AND ($4::timestamptz IS NULL OR status_changed_at = $4::timestamptz)
+          RETURNING next_reconcile_at)
+       SELECT to_char(next_reconcile_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due
+         FROM planned`,
+      [orderRef, afterMs / 1000, attempts, since ?? null],
+    );
+    if (rows.length === 0) return false;
+    await this.jobs.send(
+      manager,
+      PTS_JOB_QUEUES.reconcile,
+      { orderRef },
+      this.wakeUpOptions(rows[0].due),
+    );
+    return true;
+  }
+
+  /** Options of a reconciliation wake-up due at `due` (exact text of PostgreSQL's time). */
+  wakeUpOptions(due?: string) {
+    return {
+      startAfter: due,
+      retryLimit: this.settings.reconcileRetryLimit,
+      retryDelaySeconds: Math.max(1, Math.round(this.settings.reconcileRetryDelayMs / 1000)),
+      retryBackoff: true,
+      expireInSeconds: Math.ceil(this.leaseMs / 1000) + 30,
+    };
+  }
+}
