@@ -343,6 +343,87 @@ describe('subscriptions through the admin API, the sandbox and the subscribe cal
     expect((await get(`/admin/subscriptions/${req.orderId}`)).body.payments).toEqual([]);
   });
 
+  /** A subscribe callback about one payment, signed by the gateway as given (nulls as `key=`). */
+  function paymentCallback(orderId: string, overrides: Record<string, unknown>) {
+    const sub = service.sandbox.subscription(userId(), orderId)!;
+    const fields: Record<string, unknown> = {
+      user_id: userId(),
+      order_id: orderId,
+      transaction_id: sub.transactionId,
+      channel: 'CARD',
+      submit_currency: 'PHP',
+      submit_amount: '499.00',
+      accept_currency: 'PHP',
+      accept_amount: '499.00',
+      exchange_rate: '1',
+      payment_transaction_id: `P-${Date.now()}`,
+      payment_status: '2000',
+      enabled: true,
+      period_count: 1,
+      period_unit: 2,
+      subscribe_at: sub.subscribeAt,
+      last_payment_at: null,
+      next_payment_at: null,
+      timestamp: Math.floor(Date.now() / 1000),
+      ...overrides,
+    };
+    const sign = handRsaSign(
+      service.credentials.gatewayPrivateKeyPem,
+      handSignString(fields, Object.keys(fields), service.credentials.safecode),
+    );
+    return request(service.url)
+      .post('/pts/callback/subscribe')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ ...fields, sign }));
+  }
+
+  it('applies a failed payment whose accepted amount PTS signed as null (A5)', async () => {
+    const req = body();
+    expect((await post('/admin/subscriptions', req)).status).toBe(201);
+    const reply = await paymentCallback(req.orderId, {
+      payment_transaction_id: 'P-FAILED-NULLS',
+      payment_status: '3000',
+      accept_amount: null,
+      accept_currency: '',
+      exchange_rate: null,
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.text).toBe('SUCCESS');
+    const shown = (await get(`/admin/subscriptions/${req.orderId}`)).body;
+    expect(shown.paymentsMade).toBe(0);
+    expect(shown.payments).toEqual([
+      expect.objectContaining({
+        paymentTransactionId: 'P-FAILED-NULLS',
+        status: 'failed',
+        submitAmount: '499.00',
+        acceptAmount: null,
+        acceptCurrency: null,
+        exchangeRate: null,
+      }),
+    ]);
+  });
+
+  it('answers a payment made whose amounts PTS signed as null 400 FAILED once it verified', async () => {
+    const req = body();
+    expect((await post('/admin/subscriptions', req)).status).toBe(201);
+    const reply = await paymentCallback(req.orderId, { accept_amount: null });
+    expect(reply.status).toBe(400);
+    expect(reply.text).toBe('FAILED');
+    const rows = await service.db.dataSource.query<
+      { outcome: string; signature_valid: boolean; reason: string }[]
+    >(`SELECT outcome, signature_valid, reason FROM pts_callbacks WHERE order_id = $1`, [
+      req.orderId,
+    ]);
+    expect(rows).toEqual([
+      {
+        outcome: 'rejected',
+        signature_valid: true,
+        reason: expect.stringContaining('accept_amount'),
+      },
+    ]);
+    expect((await get(`/admin/subscriptions/${req.orderId}`)).body.payments).toEqual([]);
+  });
+
   it('lists subscriptions with a cursor, and only subscriptions', async () => {
     const page1 = await get('/admin/subscriptions?limit=2');
     expect(page1.status).toBe(200);
