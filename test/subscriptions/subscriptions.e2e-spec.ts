@@ -434,6 +434,13 @@ describe('subscriptions through the admin API, the sandbox and the subscribe cal
     const all = [...page1.body.items, ...page2.body.items];
     expect(all.every((s: { kind: string }) => s.kind === 'subscription')).toBe(true);
     expect(new Set(all.map((s: { orderId: string }) => s.orderId)).size).toBe(all.length);
+    // The orders list filters by the kind too.
+    const asOrders = await get('/admin/orders?kind=subscription&limit=50');
+    expect(asOrders.status).toBe(200);
+    expect(asOrders.body.items.length).toBeGreaterThan(0);
+    expect(asOrders.body.items.every((o: { kind: string }) => o.kind === 'subscription')).toBe(
+      true,
+    );
     const disabled = await get('/admin/subscriptions?status=disabled');
     expect(disabled.body.items.every((s: { status: string }) => s.status === 'disabled')).toBe(
       true,
