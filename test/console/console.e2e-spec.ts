@@ -337,6 +337,11 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     await console.getByRole('button', { name: 'Apply' }).click();
     await poll(ids).toEqual(['CONSOLE-1']);
     await console.getByRole('link', { name: 'Reset' }).click();
+    // Reset loads the unfiltered list with a cleared form; until it has arrived the filtered
+    // page and its form stay on screen, and a choice made there is lost (or applied with the
+    // old status). Wait for it, as a person would.
+    await poll(ids).toEqual(first);
+    expect(await console.getByLabel('Status').inputValue()).toBe('');
     await console.getByLabel('Flag').selectOption('amount_mismatch');
     await console.getByRole('button', { name: 'Apply' }).click();
     await poll(ids).toEqual(['PAGE-3']);

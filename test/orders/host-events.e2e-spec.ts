@@ -142,9 +142,19 @@ describe('PtsModule in a host app: status events reach decorated handlers', () =
       previousStatus: 'waiting',
       amount: '99.99',
     });
-    const [row] = await db.dataSource.query<{ attempts: number; delivered_at: Date | null }[]>(
-      `SELECT attempts, delivered_at FROM pts_outbox WHERE idempotency_key = $1`,
-      [tries[0].idempotencyKey],
+    // `markPaid` has run, but the dispatcher marks the event delivered only after every handler
+    // of it returned: wait for that commit rather than read the row in between.
+    const row = await eventually(
+      async () => {
+        const [found] = await db.dataSource.query<
+          { attempts: number; delivered_at: Date | null }[]
+        >(`SELECT attempts, delivered_at FROM pts_outbox WHERE idempotency_key = $1`, [
+          tries[0].idempotencyKey,
+        ]);
+        return found?.delivered_at ? found : undefined;
+      },
+      5000,
+      'the delivery to be committed',
     );
     expect(row.attempts).toBe(2);
     expect(row.delivered_at).not.toBeNull();

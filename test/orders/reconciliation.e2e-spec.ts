@@ -1,5 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PtsJobs, PTS_JOB_QUEUES } from '../../src/pts/orders/pts-jobs.js';
+import { PtsOrderReconciler } from '../../src/pts/orders/pts-order-reconciler.js';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import {
@@ -101,57 +103,6 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     });
   });
 
-  it('queries at each delay after the last change, then flags the order for an operator', async () => {
-    const created = await service.app
-      .get(PtsPayments)
-      .createPayment({ orderId: 'stuck-1', amount: '3.00', currency: 'PHP', channel: 'QRPH' });
-    const changedAt = Date.parse((await orderOf(service, 'stuck-1')).history.at(-1)!.at);
-    const flagged = await until(service, 'stuck-1', (o) => o.flags.includes('reconcile_exhausted'));
-    expect(flagged.status).toBe('waiting');
-    expect(flagged.nextReconcileAt).toBeNull();
-    expect(flagged.attention.map((a) => a.flag)).toContain('reconcile_exhausted');
-    const queries = queriesOf(service, 'stuck-1');
-    expect(queries).toHaveLength(2);
-    // 1s and 2s after the change (pg-boss polls every 500 ms: allow for it).
-    const offsets = queries.map((q) => Date.parse(q.at) - changedAt);
-    expect(offsets[0]).toBeGreaterThanOrEqual(1000);
-    expect(offsets[0]).toBeLessThan(2000);
-    expect(offsets[1]).toBeGreaterThanOrEqual(2000);
-    expect(offsets[1]).toBeLessThan(3000);
-
-    const listed = await request(service.url)
-      .get('/admin/orders')
-      .set(admin)
-      .query({ flag: 'reconcile_exhausted' });
-    expect(listed.status).toBe(200);
-    expect((listed.body.items as { orderId: string }[]).map((o) => o.orderId)).toContain('stuck-1');
-    const badFlag = await request(service.url).get('/admin/orders').set(admin).query({ flag: 'x' });
-    expect(badFlag.status).toBe(400);
-    const metrics = await request(service.url)
-      .get('/metrics')
-      .set({ Authorization: `Bearer ${ADMIN_KEY}` });
-    expect(metrics.text).toMatch(/pts_orders_flagged\{flag="reconcile_exhausted"\} [1-9]/);
-
-    // News (a callback) moves the order on: no longer waiting for an operator.
-    const reply = await request(service.url)
-      .post('/pts/callback/payment')
-      .set('Content-Type', 'application/json')
-      .send(
-        signedCallbackBody(
-          {
-            gatewayPrivateKeyPem: service.credentials.gatewayPrivateKeyPem,
-            safecode: service.credentials.safecode,
-          },
-          callbackFields(service.credentials.userId, created, '1000'),
-        ),
-      );
-    expect(reply.text).toBe('SUCCESS');
-    const moved = await orderOf(service, 'stuck-1');
-    expect(moved.status).toBe('processing');
-    expect(moved.flags).not.toContain('reconcile_exhausted');
-    expect(moved.nextReconcileAt).not.toBeNull();
-  });
-
   it('answers an Idempotency-Key retry of a timed-out create with 202 and the order as it stands', async () => {
     service.sandbox.setFault({ kind: 'delay', ms: 1500, endpoint: 'payment', times: 1 });
     const body = { amount: '9.90', currency: 'PHP', channel: 'QRPH' };
@@ -206,6 +157,43 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     expect(at[2] - at[1]).toBeGreaterThanOrEqual(2000);
   });
 
+  it('keeps a retry pause even when a wake-up left from an earlier step comes due in it', async () => {
+    const created = await service.app
+      .get(PtsPayments)
+      .createPayment({ orderId: 'stale-1', amount: '6.00', currency: 'PHP', channel: 'QRPH' });
+    service.sandbox.setFault({
+      kind: 'error',
+      code: '8001',
+      endpoint: 'paymentQuery',
+      orderId: 'stale-1',
+      times: 1,
+    });
+    await service.sandbox.settle(service.credentials.userId, 'stale-1', 'pay');
+    await eventually(() => queriesOf(service, 'stale-1').length === 1, 8000, 'the failed query');
+    // The wake-up the create enqueued for its deadline (`created` + timeout + 5 s) is still
+    // waiting in the queue; it comes due while the failed query waits for its retry. Run it now,
+    // as the worker would then.
+    const jobs = service.app.get(PtsJobs);
+    const [left] = await service.db.dataSource.query<{ id: string; data: object }[]>(
+      `SELECT id, data FROM "${jobs.schema}".job
+        WHERE name = $1 AND state = 'created' AND data->>'orderRef' = $2`,
+      [PTS_JOB_QUEUES.reconcile, created.id],
+    );
+    expect(left).toBeDefined();
+    await service.app
+      .get(PtsOrderReconciler)
+      .wake({ id: left.id, data: left.data as { orderRef: string }, retryCount: 0, retryLimit: 4 });
+
+    const done = await until(service, 'stale-1', (o) => o.status === 'success', 15_000);
+    expect(done.history.at(-1)).toMatchObject({ to: 'success', cause: 'reconcile' });
+    const queries = queriesOf(service, 'stale-1');
+    expect(queries.map((q) => q.code)).toEqual(['8001', '1000']);
+    // The query after the failure is the retry, after its pause (1 s at least), not the
+    // leftover wake-up the moment it ran.
+    const at = queries.map((q) => Date.parse(q.at));
+    expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000);
+  });
+
   it('rejects an unknown order that PTS never saw once its grace has passed', async () => {
     // A proxy's answer instead of PTS's: no acceptance, so PTS may or may not have the order
     // (docs/protocol.md A5); here it never reached PTS.
@@ -224,6 +212,79 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     expect(res.body.order).toMatchObject({ status: 'unknown' });
     const done = await until(service, 'never-1', (o) => o.status === 'rejected');
     expect(done.history.at(-1)).toMatchObject({ from: 'unknown', cause: 'reconcile' });
+  });
+});
+
+describe('a schedule counted from the last change', () => {
+  let service: TestService;
+
+  beforeAll(async () => {
+    // Delays far enough apart that a late poll on a loaded machine is not taken for a schedule
+    // counted otherwise.
+    service = await lostCallbacks('reconcile_delays', '3s,6s');
+  });
+
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('queries at each delay after the last change, then flags the order for an operator', async () => {
+    const created = await service.app
+      .get(PtsPayments)
+      .createPayment({ orderId: 'stuck-1', amount: '3.00', currency: 'PHP', channel: 'QRPH' });
+    const changedAt = Date.parse((await orderOf(service, 'stuck-1')).history.at(-1)!.at);
+    const flagged = await until(
+      service,
+      'stuck-1',
+      (o) => o.flags.includes('reconcile_exhausted'),
+      20_000,
+    );
+    expect(flagged.status).toBe('waiting');
+    expect(flagged.nextReconcileAt).toBeNull();
+    expect(flagged.attention.map((a) => a.flag)).toContain('reconcile_exhausted');
+    const queries = queriesOf(service, 'stuck-1');
+    expect(queries).toHaveLength(2);
+    // 3 s and 6 s after the change, never before. The upper bounds tell the schedule apart from
+    // the wrong ones with 3 s to spare for polling (500 ms) and a loaded machine: the first
+    // query comes before the second delay, and the second before 3 s + 6 s, where counting the
+    // delays one after the other (from the change or from the first query) would put it.
+    const offsets = queries.map((q) => Date.parse(q.at) - changedAt);
+    expect(offsets[0]).toBeGreaterThanOrEqual(3000);
+    expect(offsets[0]).toBeLessThan(6000);
+    expect(offsets[1]).toBeGreaterThanOrEqual(6000);
+    expect(offsets[1]).toBeLessThan(9000);
+
+    const listed = await request(service.url)
+      .get('/admin/orders')
+      .set(admin)
+      .query({ flag: 'reconcile_exhausted' });
+    expect(listed.status).toBe(200);
+    expect((listed.body.items as { orderId: string }[]).map((o) => o.orderId)).toContain('stuck-1');
+    const badFlag = await request(service.url).get('/admin/orders').set(admin).query({ flag: 'x' });
+    expect(badFlag.status).toBe(400);
+    const metrics = await request(service.url)
+      .get('/metrics')
+      .set({ Authorization: `Bearer ${ADMIN_KEY}` });
+    expect(metrics.text).toMatch(/pts_orders_flagged\{flag="reconcile_exhausted"\} [1-9]/);
+
+    // News (a callback) moves the order on: no longer waiting for an operator.
+    const reply = await request(service.url)
+      .post('/pts/callback/payment')
+      .set('Content-Type', 'application/json')
+      .send(
+        signedCallbackBody(
+          {
+            gatewayPrivateKeyPem: service.credentials.gatewayPrivateKeyPem,
+            safecode: service.credentials.safecode,
+          },
+          callbackFields(service.credentials.userId, created, '1000'),
+        ),
+      );
+    expect(reply.text).toBe('SUCCESS');
+    const moved = await orderOf(service, 'stuck-1');
+    expect(moved.status).toBe('processing');
+    expect(moved.flags).not.toContain('reconcile_exhausted');
+    expect(moved.nextReconcileAt).not.toBeNull();
   });
 });
 

@@ -11,11 +11,9 @@ import {
   isReconciledKind,
   PtsReconcileSchedule,
   PTS_RECONCILED_STATUSES,
+  ptsExactTimeSql,
+  type PtsReconcileWakeUp,
 } from './pts-reconcile-schedule.js';
-
-interface WakeUp {
-  orderRef: string;
-}
 
 interface Claimed {
   kind: PtsOrderEntity['kind'];
@@ -52,7 +50,7 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.work<WakeUp>(
+    await this.jobs.work<PtsReconcileWakeUp>(
       PTS_JOB_QUEUES.reconcile,
       { batchSize: 1, workers: this.schedule.concurrency },
       async ([job]) => this.wake(job),
@@ -71,9 +69,9 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
   }
 
   /** One wake-up of one order. Throws to have the job engine retry it with backoff. */
-  async wake(job: PtsJob<WakeUp>): Promise<void> {
+  async wake(job: PtsJob<PtsReconcileWakeUp>): Promise<void> {
     const { orderRef } = job.data;
-    const claimed = await this.claim(orderRef);
+    const claimed = await this.claim(job.data);
     if (!claimed) return;
     if (claimed.status === 'created' && isReconciledKind(claimed.kind)) {
       await this.transitions.move(orderRef, {
@@ -106,7 +104,7 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
       const notFoundYet = error instanceof PtsGatewayError && error.ptsCode === '1002';
       if (!notFoundYet && job.retryCount < job.retryLimit) {
         this.metrics.reconciles.inc({ outcome: 'retry' });
-        await this.release(orderRef);
+        await this.release(orderRef, claimed);
         this.logger.warn(
           `query of ${order.kind} ${order.orderId} failed (try ${job.retryCount + 1} of ${job.retryLimit + 1}), retried later: ${describe(error)}`,
         );
@@ -123,15 +121,20 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
    * host events whose delivery was lost get theirs. Cheap: index range scans, batched.
    */
   async sweep(lostAfterMs: number): Promise<{ orders: number; events: number }> {
-    const orders = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM pts_orders
+    const orders = await this.dataSource.query<{ id: string; since: string; attempt: number }[]>(
+      `SELECT id, ${ptsExactTimeSql('status_changed_at')} AS since, reconcile_attempts AS attempt
+         FROM pts_orders
         WHERE next_reconcile_at < now() - make_interval(secs => $1)
         ORDER BY next_reconcile_at LIMIT $2`,
       [lostAfterMs / 1000, SWEEP_BATCH],
     );
     await this.jobs.sendMany(
       PTS_JOB_QUEUES.reconcile,
-      orders.map((o) => ({ orderRef: o.id })),
+      orders.map((o): PtsReconcileWakeUp => ({
+        orderRef: o.id,
+        since: o.since,
+        attempt: o.attempt,
+      })),
       this.schedule.wakeUpOptions(),
     );
     const events = await this.dataSource.query<{ order_ref: string }[]>(
@@ -151,27 +154,32 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
     return { orders: orders.length, events: events.length };
   }
 
-  /** Takes the order for one query if it is due and no other query holds it. */
-  private async claim(orderRef: string): Promise<Claimed | undefined> {
+  /**
+   * Takes the order for one query if it is due, at the step the wake-up was sent for, and no
+   * other query holds it.
+   */
+  private async claim(wakeUp: PtsReconcileWakeUp): Promise<Claimed | undefined> {
     const rows = await this.dataSource.query<Claimed[]>(
       `WITH claimed AS (
          UPDATE pts_orders SET next_reconcile_at = now() + make_interval(secs => $2)
           WHERE id = $1 AND next_reconcile_at <= now()
+            AND ($3::timestamptz IS NULL
+                 OR (status_changed_at = $3::timestamptz AND reconcile_attempts = $4::integer))
           RETURNING kind, status, reconcile_attempts, status_changed_at)
-       SELECT kind, status, reconcile_attempts AS attempts,
-              to_char(status_changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
+       SELECT kind, status, reconcile_attempts AS attempts, ${ptsExactTimeSql('status_changed_at')} AS since
          FROM claimed`,
-      [orderRef, this.schedule.leaseMs / 1000],
+      [wakeUp.orderRef, this.schedule.leaseMs / 1000, wakeUp.since ?? null, wakeUp.attempt ?? 0],
     );
     return rows[0];
   }
 
-  /** A failed try hands the order back, due now, for the engine's retry. */
-  private async release(orderRef: string): Promise<void> {
+  /** A failed try hands the order back, due now, for the engine's retry (same step). */
+  private async release(orderRef: string, claimed: Claimed): Promise<void> {
     await this.dataSource.query(
       `UPDATE pts_orders SET next_reconcile_at = now()
-        WHERE id = $1 AND next_reconcile_at > now()`,
-      [orderRef],
+        WHERE id = $1 AND next_reconcile_at > now()
+          AND status_changed_at = $2::timestamptz AND reconcile_attempts = $3`,
+      [orderRef, claimed.since, claimed.attempts],
     );
   }
 

@@ -25,6 +25,24 @@ export function isReconciledKind(kind: PtsOrderKind): boolean {
   return kind !== 'subscription';
 }
 
+/**
+ * A reconciliation wake-up: the order, and the step of its schedule it was sent for (the
+ * `status_changed_at` it counts from, as exact text, and `reconcile_attempts`). A wake-up acts
+ * only on its own step: one left over from an earlier step (the create's deadline, a schedule a
+ * callback restarted) must not take an order that a failed query handed back for a retry after
+ * a pause. Wake-ups without a step (enqueued by an older version) act on any due step.
+ */
+export interface PtsReconcileWakeUp {
+  orderRef: string;
+  since?: string;
+  attempt?: number;
+}
+
+/** SQL for a timestamptz column as exact text (microseconds, UTC), as jobs and claims carry it. */
+export function ptsExactTimeSql(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+}
+
 /** What a create waits at most for PTS's answer beyond the request timeout. */
 const CREATE_MARGIN_MS = 5000;
 
@@ -125,22 +143,24 @@ export class PtsReconcileSchedule {
     attempts: number,
     since?: string,
   ): Promise<boolean> {
-    const rows: { due: string }[] = await manager.query(
+    const rows: { due: string; since: string }[] = await manager.query(
       `WITH planned AS (
          UPDATE pts_orders
             SET next_reconcile_at = status_changed_at + make_interval(secs => $2),
                 reconcile_attempts = $3
           WHERE id = $1 AND ($4::timestamptz IS NULL OR status_changed_at = $4::timestamptz)
-          RETURNING next_reconcile_at)
-       SELECT to_char(next_reconcile_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS due
+          RETURNING next_reconcile_at, status_changed_at)
+       SELECT ${ptsExactTimeSql('next_reconcile_at')} AS due,
+              ${ptsExactTimeSql('status_changed_at')} AS since
          FROM planned`,
       [orderRef, afterMs / 1000, attempts, since ?? null],
     );
     if (rows.length === 0) return false;
+    const wakeUp: PtsReconcileWakeUp = { orderRef, since: rows[0].since, attempt: attempts };
     await this.jobs.send(
       manager,
       PTS_JOB_QUEUES.reconcile,
-      { orderRef },
+      wakeUp,
       this.wakeUpOptions(rows[0].due),
     );
     return true;
