@@ -5,6 +5,7 @@ import { OutboxOrderIndex1764100000003 } from './1764100000003-outbox-order-inde
 import { Reconciliation1764100000004 } from './1764100000004-reconciliation.js';
 import { CallbackBodyDigest1764100000012 } from './1764100000012-callback-body-digest.js';
 import { OrderSearchIndexes1764100000016 } from './1764100000016-order-search-indexes.js';
+import { SubscriptionsAndKeptFields1764100001500 } from './1764100001500-subscriptions-and-kept-fields.js';
 
 /**
  * Every migration, in order. Listed by class rather than by glob so that the same list works
@@ -18,6 +19,7 @@ export const PTS_MIGRATIONS = [
   Reconciliation1764100000004,
   CallbackBodyDigest1764100000012,
   OrderSearchIndexes1764100000016,
+  SubscriptionsAndKeptFields1764100001500,
 ];
 
 /**

@@ -5,6 +5,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PtsModule } from 'pts-nest';
 import { AdminController } from './admin/admin.controller.js';
+import { AdminSubscriptionsController } from './admin/admin-subscriptions.controller.js';
 import { ADMIN_API_KEYS } from './admin/admin-auth.guard.js';
 import { AdminAuthGuard } from './admin/admin-auth.guard.js';
 import { AdminOrdersService } from './admin/admin-orders.service.js';
@@ -35,7 +36,12 @@ export class AppModule {
         TerminusModule.forRoot({ logger: false }),
         rateLimitModule({ ...DEFAULT_RATE_LIMITS, ...settings.rateLimits }),
       ],
-      controllers: [AdminController, OpsController, ConsoleController],
+      controllers: [
+        AdminController,
+        AdminSubscriptionsController,
+        OpsController,
+        ConsoleController,
+      ],
       providers: [
         { provide: ADMIN_API_KEYS, useValue: settings.adminKeys },
         { provide: APP_GUARD, useClass: ThrottlerGuard },

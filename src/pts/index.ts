@@ -139,3 +139,32 @@ export type { PtsCallbackVerdict, PtsInboundCallback } from './callbacks/pts-cal
 export { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
 export { ptsRawBodyMiddleware } from './callbacks/pts-raw-body.js';
 export { PTS_CALLBACK_ROUTE, isPtsCallbackRoute } from './callbacks/pts-callback-route.js';
+
+// Exchange rate (v1), v1 return_hash, and the v2.1 subscriptions (docs/subscriptions.md)
+export type { PtsQueryOptions } from './client/pts-client.js';
+export { PTS_PERIOD_UNIT_CODES } from './client/pts-subscription.types.js';
+export type {
+  PtsCard,
+  PtsExchangeRate,
+  PtsExchangeRateRequest,
+  PtsExchangeRateResult,
+  PtsSubscribeDisableResult,
+  PtsSubscribeRequest,
+  PtsSubscribeResult,
+  PtsSubscriptionPaymentSummary,
+  PtsSubscriptionPeriodUnit,
+} from './client/pts-subscription.types.js';
+export { PtsSubscriptions, scrubCard } from './subscriptions/pts-subscriptions.js';
+export type {
+  PtsCreateSubscriptionInput,
+  PtsSubscriptionDetail,
+  PtsSubscriptionListQuery,
+  PtsSubscriptionRecord,
+} from './subscriptions/pts-subscriptions.js';
+export { PtsSubscriptionEntity } from './subscriptions/pts-subscription.entity.js';
+export { PtsSubscriptionPaymentEntity } from './subscriptions/pts-subscription-payment.entity.js';
+export {
+  OnPtsSubscriptionPayment,
+  PTS_SUBSCRIPTION_PAYMENT_EVENT,
+} from './subscriptions/pts-subscription-events.js';
+export type { PtsSubscriptionPaymentEvent } from './subscriptions/pts-subscription-events.js';

@@ -4,6 +4,8 @@ import { PtsCallbackEntity } from './callbacks/pts-callback.entity.js';
 import { PtsOrderHistoryEntity } from './orders/pts-order-history.entity.js';
 import { PtsOrderEntity } from './orders/pts-order.entity.js';
 import { PtsOutboxEntity } from './orders/pts-outbox.entity.js';
+import { PtsSubscriptionPaymentEntity } from './subscriptions/pts-subscription-payment.entity.js';
+import { PtsSubscriptionEntity } from './subscriptions/pts-subscription.entity.js';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- TypeORM's own entity list type
 type PtsEntityTarget = Function | EntitySchema;
@@ -18,4 +20,6 @@ export const PTS_ENTITIES: readonly PtsEntityTarget[] = [
   PtsCallbackEntity,
   PtsOutboxEntity,
   PtsAccessTokenEntity,
+  PtsSubscriptionEntity,
+  PtsSubscriptionPaymentEntity,
 ];

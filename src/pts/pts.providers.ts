@@ -21,6 +21,8 @@ import { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
 import { PtsOrderSync } from './orders/pts-order-sync.js';
 import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
 import { PtsRetention } from './orders/pts-retention.js';
+import { PtsSubscriptionCallbacks } from './subscriptions/pts-subscription-callbacks.js';
+import { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
 import { PtsHostChecks } from './host/pts-host-checks.js';
@@ -84,6 +86,8 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsOrderReconciler,
   PtsRetention,
   PtsPayments,
+  PtsSubscriptions,
+  PtsSubscriptionCallbacks,
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsCallbackGuard,
@@ -106,6 +110,7 @@ export const PTS_EXPORTS: (Type | symbol | string)[] = [
   PtsClient,
   PtsMetrics,
   PtsPayments,
+  PtsSubscriptions,
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsOutboxDispatcher,

@@ -39,3 +39,9 @@ export type {
 } from './pts-sandbox-store.js';
 export type { PtsSandboxMerchantInfo } from './pts-sandbox-control.js';
 export { PtsSandboxError } from './pts-sandbox-error.js';
+export {
+  PTS_SANDBOX_DEFAULT_EXCHANGE_RATES,
+  type PtsSandboxChargeOutcome,
+  type PtsSandboxSubscription,
+  type PtsSandboxSubscriptionPayment,
+} from './pts-sandbox-subscriptions.js';

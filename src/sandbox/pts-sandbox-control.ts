@@ -5,6 +5,10 @@ import type { PtsSandboxActiveFault, PtsSandboxFault } from './pts-sandbox-fault
 import type { PtsSandboxRequestRecord } from './pts-sandbox-gateway.js';
 import { readRequestBody, send, sendJson } from './pts-sandbox-http.js';
 import type { PtsSandboxOrder, PtsSandboxOutcome } from './pts-sandbox-store.js';
+import type {
+  PtsSandboxChargeOutcome,
+  PtsSandboxSubscription,
+} from './pts-sandbox-subscriptions.js';
 
 /** What the control API drives: the public face of `PtsSandbox`. */
 export interface PtsSandboxControlTarget {
@@ -18,6 +22,13 @@ export interface PtsSandboxControlTarget {
   order(userId: string, orderId: string): PtsSandboxOrder | undefined;
   orders(userId?: string): PtsSandboxOrder[];
   expireTokens(userId?: string): void;
+  subscription(userId: string, orderId: string): PtsSandboxSubscription | undefined;
+  subscriptions(userId?: string): PtsSandboxSubscription[];
+  chargeSubscription(
+    userId: string,
+    orderId: string,
+    outcome: PtsSandboxChargeOutcome,
+  ): PtsSandboxSubscription;
 }
 
 /** A merchant as the control API shows it: identifiers only, no secret. */
@@ -41,7 +52,12 @@ const ROUTES = [
   'GET    /sandbox/control/orders/{userId}/{orderId}',
   'POST   /sandbox/control/orders/{userId}/{orderId}/settle   body: {"outcome":"pay|fail|expire|error"}',
   'POST   /sandbox/control/tokens/expire     body: {"userId"?: "..."}',
+  'GET    /sandbox/control/subscriptions?userId=',
+  'GET    /sandbox/control/subscriptions/{userId}/{orderId}',
+  'POST   /sandbox/control/subscriptions/{userId}/{orderId}/charge   body: {"outcome":"pay|fail"}',
 ];
+
+const CHARGE_OUTCOMES: readonly PtsSandboxChargeOutcome[] = ['pay', 'fail'];
 
 /**
  * `/sandbox/control/*`: the sandbox's knobs over HTTP, for people and other processes.
@@ -102,6 +118,25 @@ export class PtsSandboxControl {
           }
           await t.settle(a, b, outcome);
           return sendJson(res, 200, t.order(a, b));
+        }
+      }
+      if (head === 'subscriptions') {
+        if (parts.length === 1 && method === 'GET') {
+          return sendJson(res, 200, t.subscriptions(query.get('userId') ?? undefined));
+        }
+        if (parts.length === 3 && method === 'GET') {
+          const sub = t.subscription(a, b);
+          return sub
+            ? sendJson(res, 200, sub)
+            : problem(res, 404, `no subscription ${b} for merchant ${a}`);
+        }
+        if (parts.length === 4 && c === 'charge' && method === 'POST') {
+          const body = (await readJson(req, true)) as { outcome?: unknown } | undefined;
+          const outcome = (body?.outcome ?? 'pay') as PtsSandboxChargeOutcome;
+          if (!CHARGE_OUTCOMES.includes(outcome)) {
+            return problem(res, 400, `outcome must be one of ${CHARGE_OUTCOMES.join(', ')}`);
+          }
+          return sendJson(res, 200, t.chargeSubscription(a, b, outcome));
         }
       }
       if (head === 'tokens' && a === 'expire' && parts.length === 2 && method === 'POST') {

@@ -1,4 +1,4 @@
-import { ptsMessageSpec } from '../pts/protocol/pts-fields.js';
+import { ptsMessageSpec, type PtsApiVersion } from '../pts/protocol/pts-fields.js';
 import {
   isLosslessNumber,
   parsePtsJsonObject,
@@ -13,7 +13,20 @@ import { signGatewayMessage, takeSigningEffects } from './pts-sandbox-signing.js
 import type { PtsSandboxOrder } from './pts-sandbox-store.js';
 import type { PtsSandboxTimers } from './pts-sandbox-timers.js';
 
-export type PtsSandboxDeliveryKind = 'paymentCallback' | 'withdrawCallback' | 'withdrawConfirm';
+export type PtsSandboxDeliveryKind =
+  'paymentCallback' | 'withdrawCallback' | 'withdrawConfirm' | 'subscribeCallback';
+
+/** A callback whose fields the caller built (the subscribe callback, B4.11). */
+export interface PtsSandboxMessageDelivery {
+  kind: 'subscribeCallback';
+  version: PtsApiVersion;
+  url: string;
+  userId: string;
+  orderId: string;
+  /** The payment status it reports, if any. */
+  status?: string;
+  fields: Record<string, unknown>;
+}
 
 /** One attempt to deliver a callback or a withdraw confirmation request to the merchant. */
 export interface PtsSandboxDeliveryRecord {
@@ -86,6 +99,36 @@ export class PtsSandboxDeliveries {
       }
       this.chain(k, account, order);
     }
+  }
+
+  /** Queues a callback built elsewhere: signed, in order per order, retried like the rest. */
+  enqueueMessage(account: PtsSandboxAccount, message: PtsSandboxMessageDelivery): void {
+    const k = `${message.userId}\u0000${message.orderId}`;
+    const previous = this.chains.get(k) ?? Promise.resolve();
+    const next = previous.then(() => this.deliverMessage(account, message)).catch(this.failed);
+    this.chains.set(k, next);
+    void this.timers.track(next);
+    void next.then(() => {
+      if (this.chains.get(k) === next) this.chains.delete(k);
+    });
+  }
+
+  private async deliverMessage(
+    account: PtsSandboxAccount,
+    message: PtsSandboxMessageDelivery,
+  ): Promise<void> {
+    if (this.timers.isStopped) return;
+    const { kind, url, userId, orderId, status } = message;
+    const site = { endpoint: kind, userId, orderId };
+    const base = { kind, url, userId, orderId, status };
+    if (this.faults.take(site, ['drop'])) {
+      this.push({ ...base, attempt: 0, copy: 0, accepted: false, error: 'dropped by fault' });
+      return;
+    }
+    const effects = takeSigningEffects(this.faults, site);
+    const spec = ptsMessageSpec(message.version, kind);
+    const body = stringifyPtsJson(signGatewayMessage(account, spec, message.fields, effects));
+    await this.sendCallback(base, body, 0, effects.applied);
   }
 
   private chain(k: string, account: PtsSandboxAccount, order: PtsSandboxOrder): void {

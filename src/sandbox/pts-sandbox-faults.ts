@@ -91,12 +91,16 @@ export const PTS_SANDBOX_REQUEST_TARGETS = [
   'supportChannel',
   'randomCode',
   'token',
+  'exchangeRate',
+  'subscribe',
+  'subscribeDisable',
 ] as const;
 
 export const PTS_SANDBOX_DELIVERY_TARGETS = [
   'paymentCallback',
   'withdrawCallback',
   'withdrawConfirm',
+  'subscribeCallback',
 ] as const;
 
 const KINDS: readonly PtsSandboxFaultKind[] = [

@@ -49,6 +49,7 @@ import {
   type PtsSandboxSigningEffects,
 } from './pts-sandbox-signing.js';
 import type { PtsSandboxOrder, PtsSandboxOrderKind, PtsSandboxStore } from './pts-sandbox-store.js';
+import type { PtsSandboxSubscriptions } from './pts-sandbox-subscriptions.js';
 import type { PtsSandboxTimers } from './pts-sandbox-timers.js';
 
 /** One merchant -> gateway request and how the sandbox answered it. */
@@ -115,6 +116,8 @@ export interface PtsSandboxGatewayDeps {
   record: (record: PtsSandboxRequestRecord) => void;
   /** Base URL for `pay_url`: `publicUrl` or the listening URL. */
   publicBase: () => string;
+  /** Exchange rate and the subscribe family (B4.9, B4.11). */
+  subscriptions?: PtsSandboxSubscriptions;
 }
 
 /**
@@ -499,6 +502,20 @@ export class PtsSandboxGateway {
         return this.balance(account, route, message);
       case 'supportChannel':
         return this.supportChannel(account, route, message);
+      case 'exchangeRate':
+      case 'subscribe':
+      case 'subscribeDisable': {
+        const subscriptions = this.deps.subscriptions;
+        if (!subscriptions)
+          throw new PtsSandboxRefusal('1011', `${route.endpoint} is not served here`);
+        const served = subscriptions.serve(account, route.endpoint, message);
+        const signed = this.sign(account, route, served.response, served.fields, served.orderId);
+        return {
+          answer: { code: '1000', message: served.message, data: signed.data },
+          faults: signed.effects.applied,
+          after: served.after,
+        };
+      }
       default:
         throw new PtsSandboxRefusal('1011', `${route.endpoint} is not served here`);
     }
@@ -806,5 +823,5 @@ function safeDecode(segment: string): string {
 
 /** The GUID is a credential of sorts: logs show its first 8 characters only. */
 export function maskPath(path: string): string {
-  return path.replace(/^(\/merchant\/v2\/)([^/]{8})[^/]*/, '$1$2…');
+  return path.replace(/^(\/merchant\/v2(?:\.1)?\/)([^/]{8})[^/]*/, '$1$2…');
 }

@@ -69,6 +69,13 @@ export interface PtsSandboxOptions {
   faults?: PtsSandboxFault[];
   /** One line per request, delivery and notable event; secrets never appear. Default: silent. */
   log?: (line: string) => void;
+  /**
+   * Subscriptions' compressed clock: how long one period unit (week, month or year) lasts;
+   * default 60000. 0: subscriptions charge only when told to (control API, `chargeSubscription`).
+   */
+  subscriptionUnitMs?: number;
+  /** v1 Exchange Rate table: trade currency -> currency -> `{payment, withdraw}` decimal text. */
+  exchangeRates?: Record<string, Record<string, { payment: string; withdraw: string }>>;
 }
 
 /** The example channels of B 4.8. */
@@ -117,6 +124,10 @@ export interface PtsSandboxSettings {
   readonly timestampToleranceSeconds: number;
   readonly stateFile?: string;
   readonly log: (line: string) => void;
+  readonly subscriptionUnitMs: number;
+  readonly exchangeRates?: Readonly<
+    Record<string, Readonly<Record<string, { payment: string; withdraw: string }>>>
+  >;
 }
 
 /** Applies defaults and checks every option; all problems are reported together. */
@@ -215,6 +226,8 @@ export function resolvePtsSandboxOptions(options: PtsSandboxOptions): PtsSandbox
     ),
     stateFile: options.stateFile,
     log: options.log ?? (() => undefined),
+    subscriptionUnitMs: nonNegative('subscriptionUnitMs', options.subscriptionUnitMs, 60_000),
+    exchangeRates: options.exchangeRates,
   };
   check(settings.callbackAttempts >= 1, 'option `callbackRetry.attempts` must be at least 1');
   if (problems.length > 0) {

@@ -25,6 +25,11 @@ import {
   type PtsSandboxOrder,
   type PtsSandboxOutcome,
 } from './pts-sandbox-store.js';
+import {
+  PtsSandboxSubscriptions,
+  type PtsSandboxChargeOutcome,
+  type PtsSandboxSubscription,
+} from './pts-sandbox-subscriptions.js';
 import { PtsSandboxTimers } from './pts-sandbox-timers.js';
 
 /** Records kept in memory; the oldest go first. */
@@ -51,6 +56,7 @@ export class PtsSandbox {
   private readonly gateway: PtsSandboxGateway;
   private readonly checkout: PtsSandboxCheckout;
   private readonly control: PtsSandboxControl;
+  private readonly subscriptionBook: PtsSandboxSubscriptions;
   private readonly requestRecords: PtsSandboxRequestRecord[] = [];
   private readonly deliveryRecords: PtsSandboxDeliveryRecord[] = [];
   private readonly listeners = new Set<() => void>();
@@ -82,7 +88,15 @@ export class PtsSandbox {
       this.timers,
       (userId) => this.gateway.account(userId),
     );
+    this.subscriptionBook = new PtsSandboxSubscriptions(
+      settings,
+      this.timers,
+      this.deliveryQueue,
+      (userId) => this.gateway.account(userId),
+      (userId, orderId) => this.store.get(userId, orderId) !== undefined,
+    );
     this.gateway = new PtsSandboxGateway({
+      subscriptions: this.subscriptionBook,
       settings,
       store: this.store,
       faults: this.faultList,
@@ -208,6 +222,24 @@ export class PtsSandbox {
       .all()
       .filter((o) => userId === undefined || o.userId === userId)
       .map(snapshot);
+  }
+
+  /** A copy of a subscription as the gateway holds it (the card as its last four digits). */
+  subscription(userId: string, orderId: string): PtsSandboxSubscription | undefined {
+    return this.subscriptionBook.get(userId, orderId);
+  }
+
+  subscriptions(userId?: string): PtsSandboxSubscription[] {
+    return this.subscriptionBook.all(userId);
+  }
+
+  /** Makes one payment of a subscription now (2000 for `pay`, 3000 for `fail`); its callback follows. */
+  chargeSubscription(
+    userId: string,
+    orderId: string,
+    outcome: PtsSandboxChargeOutcome = 'pay',
+  ): PtsSandboxSubscription {
+    return this.subscriptionBook.charge(userId, orderId, outcome);
   }
 
   /** v1: every token issued so far (to `userId`, or to anyone) now answers 1016. */

@@ -185,9 +185,9 @@ export class V1BankCardDto {
 }
 
 export class ListOrdersQuery {
-  @ApiPropertyOptional({ enum: ['payment', 'withdraw'] })
+  @ApiPropertyOptional({ enum: ['payment', 'withdraw', 'subscription'] })
   @IsOptional()
-  @IsIn(['payment', 'withdraw'])
+  @IsIn(['payment', 'withdraw', 'subscription'])
   kind?: PtsOrderKind;
 
   @ApiPropertyOptional({ enum: PTS_ORDER_STATUSES })

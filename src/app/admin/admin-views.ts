@@ -39,6 +39,11 @@ export function orderView(order: PtsOrderEntity) {
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
     lastQueriedAt: order.lastQueriedAt?.toISOString() ?? null,
+    referenceNumber: order.referenceNumber,
+    detailsUrl: order.detailsUrl,
+    submitPromo: order.submitPromo,
+    acceptPromo: order.acceptPromo,
+    ptsHash: order.ptsHash,
     nextReconcileAt: order.nextReconcileAt?.toISOString() ?? null,
     reconcileAttempts: order.reconcileAttempts,
   };

@@ -4,6 +4,7 @@ import { validatePtsMessage } from '../../pts/protocol/pts-message.js';
 import type { PtsNullRendering } from '../../pts/protocol/pts-sign-string.js';
 import { redactSignString } from '../../pts/protocol/pts-sign-string.js';
 import { PtsSigner } from '../../pts/protocol/pts-signer.js';
+import { redactCardFields } from './pts-card-redaction.js';
 import type { PtsCliCommand, PtsCliOptionSpec } from '../pts-cli-command.js';
 import {
   readApiVersion,
@@ -46,8 +47,11 @@ and prints the sign string (safecode shown as <safecode>) and the \`sign\`. A \`
 the body is ignored and replaced.
 
 Options:
-  --message NAME         paymentRequest, withdrawRequest, paymentQueryRequest, ... (also
-                         payment-request); the list for the version is printed on a bad name
+  --message NAME         paymentRequest, withdrawRequest, paymentQueryRequest,
+                         exchangeRateRequest (v1), subscribeRequest, subscribeDisableRequest
+                         (v2.1), ... (also payment-request); the list for the version is
+                         printed on a bad name. The printed sign string of a subscribeRequest
+                         shows the card number as its last four digits, expiry and CVC as ***
   --api-version v2|v1    default: PTS_API_VERSION, else v2
   --key FILE             merchant private key, PEM (PKCS#8 / PKCS#1) or bare base64;
                          default: PTS_MERCHANT_PRIVATE_KEY or PTS_MERCHANT_PRIVATE_KEY_FILE
@@ -83,7 +87,8 @@ Example:
       io.stdout(`${stringifyPtsJson({ ...fields, sign })}\n`);
     } else {
       io.stdout(
-        `sign string: ${redactSignString(signString, safecode.value)}\n` + `sign: ${sign}\n`,
+        `sign string: ${redactCardFields(redactSignString(signString, safecode.value))}\n` +
+          `sign: ${sign}\n`,
       );
     }
     return 0;

@@ -4,6 +4,7 @@ import {
   checkReceivedPtsMessage,
   checkVerifiedPtsMessage,
 } from '../../pts/protocol/pts-message.js';
+import { redactCardFields } from './pts-card-redaction.js';
 import { redactSignString } from '../../pts/protocol/pts-sign-string.js';
 import { PtsSigner } from '../../pts/protocol/pts-signer.js';
 import type { PtsCliCommand } from '../pts-cli-command.js';
@@ -52,7 +53,9 @@ When it does not verify, exits 1 and prints the sign string it built (safecode s
 
 Options:
   --message NAME         paymentCallback, withdrawCallback, paymentResponse,
-                         withdrawConfirmRequest, ... (also payment-callback)
+                         withdrawConfirmRequest, exchangeRateResponse (v1), subscribeCallback,
+                         subscribeResponse, subscribeDisableResponse (v2.1), ... (also
+                         payment-callback)
   --api-version v2|v1    default: PTS_API_VERSION, else v2
   --public-key FILE      the signer's public key: the gateway's for what PTS sends, PEM (SPKI /
                          PKCS#1) or bare base64; default: PTS_GATEWAY_PUBLIC_KEY or
@@ -102,9 +105,13 @@ Example:
     }
     const raw = signer.signString(spec, body, 'raw', 'empty');
     const php = signer.signString(spec, body, 'php-float', 'empty');
-    const lines = [`sign string (raw):       ${redactSignString(raw, safecode.value)}`];
+    const lines = [
+      `sign string (raw):       ${redactCardFields(redactSignString(raw, safecode.value))}`,
+    ];
     if (php !== raw)
-      lines.push(`sign string (php-float): ${redactSignString(php, safecode.value)}`);
+      lines.push(
+        `sign string (php-float): ${redactCardFields(redactSignString(php, safecode.value))}`,
+      );
     const signed = new Set(spec.fields.filter((f) => f.signed).map((f) => f.name));
     const unsigned = Object.keys(body).filter((k) => !signed.has(k) && k !== 'sign');
     if (unsigned.length > 0) lines.push(`not signed (ignored):    ${unsigned.join(', ')}`);

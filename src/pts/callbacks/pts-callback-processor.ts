@@ -8,7 +8,8 @@ import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
-import { ptsMessageSpec } from '../protocol/pts-fields.js';
+import { PTS_MESSAGES, ptsMessageSpec } from '../protocol/pts-fields.js';
+import { PtsSubscriptionCallbacks } from '../subscriptions/pts-subscription-callbacks.js';
 import { parsePtsJsonObject, type PtsJsonObject } from '../protocol/pts-json.js';
 import { unwrapPtsCallback } from '../protocol/pts-envelope.js';
 import {
@@ -25,6 +26,7 @@ import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-o
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
 import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
+import { keptFieldsPatch } from '../orders/pts-kept-fields.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';
 import { storableFreeText, unstorableCallbackReason } from './pts-callback-storable.js';
@@ -113,6 +115,7 @@ export class PtsCallbackProcessor {
     private readonly transitions: PtsOrderTransitions,
     private readonly dispatcher: PtsOutboxDispatcher,
     private readonly metrics: PtsOrderMetrics,
+    private readonly subscriptions: PtsSubscriptionCallbacks,
   ) {
     this.allowList = new PtsIpAllowList(settings.callbackAllowedIps);
   }
@@ -142,6 +145,9 @@ export class PtsCallbackProcessor {
           verified: parsed.verification,
         }),
       );
+    }
+    if (callback.kind === 'subscribeCallback') {
+      return this.subscription(callback, parsed.account, parsed.message, parsed.verification);
     }
     return callback.kind === 'withdrawConfirm'
       ? this.confirm(callback, parsed.account, parsed.message, parsed.verification)
@@ -181,10 +187,15 @@ export class PtsCallbackProcessor {
         { orderId },
       );
     }
-    const spec = ptsMessageSpec(
-      account.apiVersion,
-      callback.kind === 'withdrawConfirm' ? 'withdrawConfirmRequest' : callback.kind,
-    );
+    const specName = callback.kind === 'withdrawConfirm' ? 'withdrawConfirmRequest' : callback.kind;
+    if (!PTS_MESSAGES[account.apiVersion][specName]) {
+      // v1 accounts have no subscriptions (B4.11 is v2.1 only).
+      throw new Rejection(400, `API ${account.apiVersion} has no ${callback.kind}`, {
+        account: account.name,
+        orderId,
+      });
+    }
+    const spec = ptsMessageSpec(account.apiVersion, specName);
     const context = { account: account.name, orderId, ptsStatus: statusText(message.status) };
     try {
       // A5: signed fields may be null or "" (they sign as `key=`); unsigned ones are lenient.
@@ -290,6 +301,7 @@ export class PtsCallbackProcessor {
           detail: `callback ${ptsStatus}`,
           patch: {
             ...patchFromResult(news),
+            ...keptFieldsPatch(message),
             ptsStatus,
             errorMessage: storableFreeText(looseText(message.error_message)),
           },
@@ -325,6 +337,30 @@ export class PtsCallbackProcessor {
     );
     return {
       ...verdict,
+      contentType: 'text/plain',
+      body: verdict.httpStatus === 200 ? 'SUCCESS' : 'FAILED',
+    };
+  }
+
+  /** B4.11: the subscribe callback, applied by PtsSubscriptionCallbacks; answered like the rest. */
+  private async subscription(
+    callback: PtsInboundCallback,
+    account: PtsAccount,
+    message: PtsJsonObject,
+    verification: PtsVerification,
+  ): Promise<PtsCallbackVerdict> {
+    const verdict = await this.subscriptions.apply(
+      account,
+      message,
+      verification,
+      (manager, record) => this.store(manager, callback, record),
+    );
+    if (verdict.moved) this.dispatcher.nudge();
+    return {
+      callbackId: verdict.callbackId,
+      outcome: verdict.outcome,
+      reason: verdict.reason,
+      httpStatus: verdict.httpStatus,
       contentType: 'text/plain',
       body: verdict.httpStatus === 200 ? 'SUCCESS' : 'FAILED',
     };

@@ -5,6 +5,7 @@ import { isLosslessNumber, type PtsJsonObject } from '../protocol/pts-json.js';
 const TEXT_LIMITS: Record<string, number> = {
   order_id: 64,
   transaction_id: 64,
+  payment_transaction_id: 64,
   submit_currency: 16,
   accept_currency: 16,
 };

@@ -1,7 +1,8 @@
 import { Check, Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { PtsOrderEntity } from '../orders/pts-order.entity.js';
 
-export type PtsCallbackKind = 'paymentCallback' | 'withdrawCallback' | 'withdrawConfirm';
+export type PtsCallbackKind =
+  'paymentCallback' | 'withdrawCallback' | 'withdrawConfirm' | 'subscribeCallback';
 
 /** What became of a callback (README: the `outcome` filter of `/admin/callbacks`). */
 export type PtsCallbackOutcome = 'applied' | 'duplicate' | 'rejected' | 'mismatch' | 'ignored';
@@ -21,7 +22,7 @@ export const PTS_CALLBACK_OUTCOMES: readonly PtsCallbackOutcome[] = [
 @Index('ix_pts_callbacks_rejected_received_at', ['receivedAt'], { where: "outcome = 'rejected'" })
 @Check(
   'ck_pts_callbacks_kind',
-  `kind IN ('paymentCallback', 'withdrawCallback', 'withdrawConfirm')`,
+  `kind IN ('paymentCallback', 'withdrawCallback', 'withdrawConfirm', 'subscribeCallback')`,
 )
 @Check(
   'ck_pts_callbacks_outcome',

@@ -45,6 +45,13 @@ export class PtsCallbacksController {
     return this.processor.receive(callback);
   }
 
+  @Post('callback/subscribe')
+  @HttpCode(200)
+  @PtsCallbackRoute('subscribeCallback')
+  subscribe(@InboundCallback() callback: PtsInboundCallback) {
+    return this.processor.receive(callback);
+  }
+
   @Post('withdraw/confirm')
   @HttpCode(200)
   @PtsCallbackRoute('withdrawConfirm')

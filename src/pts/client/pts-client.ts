@@ -58,7 +58,32 @@ import {
 import { withPtsRetry } from './pts-retry.js';
 import { PtsTransport } from './pts-transport.js';
 
+import {
+  exchangeRateFields,
+  subscribeDisableFields,
+  subscribeFields,
+  withReturnHash,
+} from './pts-subscription-fields.js';
+import {
+  readExchangeRate,
+  readKeptFields,
+  readSubscribeDisable,
+} from './pts-subscription-readers.js';
+import type {
+  PtsExchangeRateRequest,
+  PtsExchangeRateResult,
+  PtsSubscribeDisableResult,
+  PtsSubscribeRequest,
+  PtsSubscribeResult,
+} from './pts-subscription.types.js';
+
 export type * from './pts-client.types.js';
+export type * from './pts-subscription.types.js';
+
+/** Query options: v1 queries may ask PTS for the transaction hash (B4.3, B4.6). */
+export interface PtsQueryOptions extends PtsCallOptions {
+  returnHash?: boolean;
+}
 
 interface PtsSendOptions {
   /** Payment and withdraw creation: never retried, failures after sending are "outcome unknown". */
@@ -141,7 +166,7 @@ export class PtsClient {
     return payment;
   }
 
-  async queryPayment(orderId: string, opts: PtsCallOptions = {}): Promise<PtsOrderQueryResult> {
+  async queryPayment(orderId: string, opts: PtsQueryOptions = {}): Promise<PtsOrderQueryResult> {
     return this.query('paymentQuery', orderId, opts);
   }
 
@@ -167,7 +192,7 @@ export class PtsClient {
     return withdraw;
   }
 
-  async queryWithdraw(orderId: string, opts: PtsCallOptions = {}): Promise<PtsOrderQueryResult> {
+  async queryWithdraw(orderId: string, opts: PtsQueryOptions = {}): Promise<PtsOrderQueryResult> {
     return this.query('withdrawQuery', orderId, opts);
   }
 
@@ -197,19 +222,92 @@ export class PtsClient {
     return readSupportChannels(result.data);
   }
 
+  /** v1 Exchange Rate (B4.9): PTS's payment and withdraw rates against the trade currency. */
+  async exchangeRate(
+    req: PtsExchangeRateRequest = {},
+    opts: PtsCallOptions = {},
+  ): Promise<PtsExchangeRateResult> {
+    const account = this.accounts.get(opts.account);
+    exchangeRateFields(account, req); // refuses v2 before any request
+    const result = await this.send(
+      account,
+      'exchangeRate',
+      () => exchangeRateFields(account, req),
+      opts,
+      { hasEffect: false },
+    );
+    if (result.kind !== 'data') throw new Error('unreachable: rate answers are never HTML');
+    return readExchangeRate(result.data, result.verification);
+  }
+
+  /**
+   * v2.1 Subscribe (B4.11): a card subscription charged every period. Never retried (it has an
+   * effect). The card goes into the encrypted body and nowhere else: nothing here logs it.
+   */
+  async subscribe(
+    req: PtsSubscribeRequest,
+    opts: PtsCallOptions = {},
+  ): Promise<PtsSubscribeResult> {
+    const account = this.accounts.get(opts.account);
+    const orderId = checkOrderId(req.orderId);
+    checkAmount(req.amount);
+    subscribeFields(account, this.settings, req); // refuses bad input before any request
+    const result = await this.send(
+      account,
+      'subscribe',
+      () => subscribeFields(account, this.settings, req),
+      opts,
+      { hasEffect: true, orderId },
+    );
+    if (result.kind !== 'data') throw new Error('unreachable: subscribe answers are never HTML');
+    const subscription = readTransaction(result.data, result.verification);
+    this.logger.log(
+      `subscribe ${orderId} (${account.name}): accepted as ${subscription.transactionId} (sign ${result.verification})`,
+    );
+    return subscription;
+  }
+
+  /** v2.1 Subscribe Disable (B4.11): stops further payments of a subscription. */
+  async disableSubscription(
+    orderId: string,
+    opts: PtsCallOptions = {},
+  ): Promise<PtsSubscribeDisableResult> {
+    const account = this.accounts.get(opts.account);
+    checkOrderId(orderId);
+    subscribeDisableFields(account, orderId);
+    const result = await this.send(
+      account,
+      'subscribeDisable',
+      () => subscribeDisableFields(account, orderId),
+      opts,
+      { hasEffect: true, orderId },
+    );
+    if (result.kind !== 'data') throw new Error('unreachable: disable answers are never HTML');
+    const answer = readSubscribeDisable(result.data, result.verification);
+    this.logger.log(
+      `subscribe/disable ${orderId} (${account.name}): enabled ${answer.enabled}, ${answer.payments.length} payment(s)`,
+    );
+    return answer;
+  }
+
   private async query(
     endpoint: 'paymentQuery' | 'withdrawQuery',
     orderId: string,
-    opts: PtsCallOptions,
+    opts: PtsQueryOptions,
   ): Promise<PtsOrderQueryResult> {
     const account = this.accounts.get(opts.account);
     checkOrderId(orderId);
-    const result = await this.send(account, endpoint, () => queryFields(account, orderId), opts, {
-      hasEffect: false,
-      orderId,
-    });
+    withReturnHash(account, {}, opts.returnHash); // refuses v2 before anything is sent
+    const result = await this.send(
+      account,
+      endpoint,
+      () => withReturnHash(account, queryFields(account, orderId), opts.returnHash),
+      opts,
+      { hasEffect: false, orderId },
+    );
     if (result.kind !== 'data') throw new Error('unreachable: query answers are never HTML');
-    const answer = readOrderQuery(result.data, result.verification);
+    const answer = { ...readOrderQuery(result.data, result.verification) };
+    Object.assign(answer, readKeptFields(result.data));
     this.logger.debug(`${endpoint} ${orderId} (${account.name}): status ${answer.status}`);
     return answer;
   }

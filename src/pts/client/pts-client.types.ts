@@ -130,6 +130,11 @@ export interface PtsOrderQueryResult extends PtsTransactionFields {
   errorMessage?: string;
   referenceNumber?: string;
   detailsUrl?: string;
+  /** Promotional parts of the amounts (B4.3), exact text. */
+  submitPromo?: string;
+  acceptPromo?: string;
+  /** v1: the transaction hash, when asked for with `returnHash` (B4.3, B4.6). */
+  hash?: string;
 }
 
 /** One channel's balance: a decimal string (mode 0 or 1), or both figures (mode 2). */

@@ -80,13 +80,16 @@ export class PtsSettings implements PtsSettingsValues {
     this.routes.prefix = trimmed ? `/${trimmed}` : '';
   }
 
-  /** Path of a callback route as the host serves it: `/pts/callback/payment` under any prefix. */
-  callbackPath(kind: 'payment' | 'withdraw'): string {
-    return `${this.routes.prefix}/pts/callback/${kind}`;
+  /**
+   * Path of a callback route as the host serves it: `/pts/callback/payment` under any prefix
+   * (`/pts/callback/subscribe` for subscriptions).
+   */
+  callbackPath(kind: 'payment' | 'withdraw' | 'subscription'): string {
+    return `${this.routes.prefix}/pts/callback/${kind === 'subscription' ? 'subscribe' : kind}`;
   }
 
   /** `callback_url` for a kind of order, or undefined when no `callbackBaseUrl` is set. */
-  callbackUrl(kind: 'payment' | 'withdraw'): string | undefined {
+  callbackUrl(kind: 'payment' | 'withdraw' | 'subscription'): string | undefined {
     return this.callbackBaseUrl === undefined
       ? undefined
       : `${this.callbackBaseUrl}${this.callbackPath(kind)}`;

@@ -15,7 +15,9 @@ export type PtsTransitionCause =
   /** A create got no answer and the service stopped waiting (crash, lost connection). */
   | 'interrupted'
   /** A scheduled query at PTS (docs/reconciliation.md). */
-  | 'reconcile';
+  | 'reconcile'
+  /** An operator disabled a subscription at PTS (docs/subscriptions.md). */
+  | 'subscription_disabled';
 
 /** One status transition of an order (table `pts_order_history`). */
 @Entity({ name: 'pts_order_history' })

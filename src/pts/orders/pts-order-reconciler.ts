@@ -8,6 +8,7 @@ import { PtsOrderEntity } from './pts-order.entity.js';
 import { PtsOrderSync } from './pts-order-sync.js';
 import { PtsOrderTransitions } from './pts-order-transitions.js';
 import {
+  isReconciledKind,
   PtsReconcileSchedule,
   PTS_RECONCILED_STATUSES,
   ptsExactTimeSql,
@@ -15,6 +16,7 @@ import {
 } from './pts-reconcile-schedule.js';
 
 interface Claimed {
+  kind: PtsOrderEntity['kind'];
   status: PtsOrderEntity['status'];
   attempts: number;
   /** `status_changed_at` as exact text: the schedule the claim belongs to. */
@@ -71,7 +73,7 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
     const { orderRef } = job.data;
     const claimed = await this.claim(job.data);
     if (!claimed) return;
-    if (claimed.status === 'created') {
+    if (claimed.status === 'created' && isReconciledKind(claimed.kind)) {
       await this.transitions.move(orderRef, {
         to: 'unknown',
         cause: 'interrupted',
@@ -80,7 +82,8 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
       this.metrics.reconciles.inc({ outcome: 'interrupted_create' });
       return;
     }
-    if (!PTS_RECONCILED_STATUSES.has(claimed.status)) {
+    // A subscription has no query at PTS (docs/protocol.md B4.11): never asked, never moved here.
+    if (!isReconciledKind(claimed.kind) || !PTS_RECONCILED_STATUSES.has(claimed.status)) {
       await this.dataSource.query(
         `UPDATE pts_orders SET next_reconcile_at = NULL WHERE id = $1 AND status = $2`,
         [orderRef, claimed.status],
@@ -162,8 +165,8 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
           WHERE id = $1 AND next_reconcile_at <= now()
             AND ($3::timestamptz IS NULL
                  OR (status_changed_at = $3::timestamptz AND reconcile_attempts = $4::integer))
-          RETURNING status, reconcile_attempts, status_changed_at)
-       SELECT status, reconcile_attempts AS attempts, ${ptsExactTimeSql('status_changed_at')} AS since
+          RETURNING kind, status, reconcile_attempts, status_changed_at)
+       SELECT kind, status, reconcile_attempts AS attempts, ${ptsExactTimeSql('status_changed_at')} AS since
          FROM claimed`,
       [wakeUp.orderRef, this.schedule.leaseMs / 1000, wakeUp.since ?? null, wakeUp.attempt ?? 0],
     );

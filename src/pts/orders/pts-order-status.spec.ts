@@ -25,6 +25,10 @@ describe('decideTransition (docs/protocol.md A8)', () => {
     ['expired', 'failed'],
     ['error', 'success'],
     ['error', 'failed'],
+    ['created', 'active'],
+    ['unknown', 'active'],
+    ['active', 'disabled'],
+    ['created', 'disabled'],
   ])('moves an order from %s to %s', (from, to) => {
     expect(decideTransition(from, to)).toBe('apply');
   });
@@ -39,6 +43,9 @@ describe('decideTransition (docs/protocol.md A8)', () => {
     ['waiting', 'unknown'],
     ['waiting', 'rejected'],
     ['processing', 'rejected'],
+    ['disabled', 'active'],
+    ['active', 'unknown'],
+    ['active', 'rejected'],
   ])('never moves an order backwards or sideways from %s to %s', (from, to) => {
     expect(decideTransition(from, to)).toBe('stale');
   });
@@ -48,6 +55,7 @@ describe('decideTransition (docs/protocol.md A8)', () => {
     ['failed', 'success'],
     ['rejected', 'success'],
     ['failed', 'rejected'],
+    ['disabled', 'rejected'],
   ])('treats news that disagrees with the final %s (%s) as a conflict', (from, to) => {
     expect(decideTransition(from, to)).toBe('final-conflict');
   });

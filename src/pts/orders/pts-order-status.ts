@@ -11,17 +11,21 @@ export const PTS_ORDER_STATUSES = [
   'expired',
   'rejected',
   'unknown',
+  // Subscriptions (docs/subscriptions.md): accepted and charging, then switched off for good.
+  'active',
+  'disabled',
 ] as const;
 
 export type PtsOrderStatus = (typeof PTS_ORDER_STATUSES)[number];
 
-export type PtsOrderKind = 'payment' | 'withdraw';
+export type PtsOrderKind = 'payment' | 'withdraw' | 'subscription';
 
 /** Final states never change again (A8). */
 export const PTS_FINAL_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
   'success',
   'failed',
   'rejected',
+  'disabled',
 ]);
 
 /** The order status a PTS transaction status means (B 5.1 -> A8). */
@@ -51,6 +55,8 @@ const RANK: Readonly<Record<PtsOrderStatus, number>> = {
   success: 5,
   failed: 5,
   rejected: 5,
+  active: 2,
+  disabled: 5,
 };
 
 /** What applying `to` to an order in `from` means. */

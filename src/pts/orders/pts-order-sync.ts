@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PtsClient, type PtsOrderQueryResult } from '../client/pts-client.js';
-import { PtsGatewayError } from '../errors/pts-error.js';
+import { PtsGatewayError, PtsInvalidRequestError } from '../errors/pts-error.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import { idText } from '../protocol/pts-message.js';
+import { keptFieldsPatch } from './pts-kept-fields.js';
 import type { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderFlag } from './pts-order-flags.js';
 import { PTS_STATUS_BY_TRANSACTION_STATUS } from './pts-order-status.js';
@@ -33,15 +34,27 @@ export class PtsOrderSync {
 
   /**
    * Throws what the client throws, except a 1002 (transaction not found) for an order whose
-   * create may never have reached PTS: past the grace that makes it `rejected` (A8).
+   * create may never have reached PTS: past the grace that makes it `rejected` (A8). A
+   * subscription has no query at PTS: `PtsInvalidRequestError` `no_query_endpoint`.
    */
   async query(order: PtsOrderEntity, cause: 'query' | 'reconcile'): Promise<PtsTransitionResult> {
+    if (order.kind === 'subscription') {
+      throw new PtsInvalidRequestError(
+        'no_query_endpoint',
+        `order ${order.orderId} is a subscription; PTS has no query for subscriptions (docs/protocol.md B4.11), its callbacks are the only news`,
+      );
+    }
+    // v1 queries ask for the transaction hash, which the order keeps (B4.3, B4.6).
+    const query = {
+      account: order.account,
+      returnHash: order.apiVersion === 'v1' ? true : undefined,
+    };
     let result: PtsOrderQueryResult;
     try {
       result =
         order.kind === 'payment'
-          ? await this.client.queryPayment(order.orderId, { account: order.account })
-          : await this.client.queryWithdraw(order.orderId, { account: order.account });
+          ? await this.client.queryPayment(order.orderId, query)
+          : await this.client.queryWithdraw(order.orderId, query);
     } catch (error) {
       if (
         error instanceof PtsGatewayError &&
@@ -86,7 +99,12 @@ export class PtsOrderSync {
       flags,
       patch: mismatch
         ? { lastQueriedAt: new Date() }
-        : { ...patchFromResult(result), ptsStatus: result.status, lastQueriedAt: new Date() },
+        : {
+            ...patchFromResult(result),
+            ...keptFieldsPatch(result.raw),
+            ptsStatus: result.status,
+            lastQueriedAt: new Date(),
+          },
     });
   }
 }

@@ -30,6 +30,11 @@ export type PtsOrderPatch = Partial<
     | 'errorCode'
     | 'errorMessage'
     | 'lastQueriedAt'
+    | 'referenceNumber'
+    | 'detailsUrl'
+    | 'submitPromo'
+    | 'acceptPromo'
+    | 'ptsHash'
   >
 >;
 
@@ -64,6 +69,11 @@ const PATCH_COLUMNS: Record<keyof PtsOrderPatch, string> = {
   errorCode: 'error_code',
   errorMessage: 'error_message',
   lastQueriedAt: 'last_queried_at',
+  referenceNumber: 'reference_number',
+  detailsUrl: 'details_url',
+  submitPromo: 'submit_promo',
+  acceptPromo: 'accept_promo',
+  ptsHash: 'pts_hash',
 };
 
 /** Fields that describe the status itself, so only a move may set them. */
@@ -175,7 +185,7 @@ export class PtsOrderTransitions {
     }
     if (decision === 'apply') {
       await this.record(manager, order, from, request);
-      await this.schedule.afterMove(manager, orderRef, request.to);
+      await this.schedule.afterMove(manager, orderRef, request.to, order.kind);
     }
     return { decision, from, order: await this.lock(manager, orderRef) };
   }
@@ -183,7 +193,7 @@ export class PtsOrderTransitions {
   /** The first history row of a new order, its `created` event and its create deadline. */
   async recordCreated(manager: EntityManager, order: PtsOrderEntity): Promise<void> {
     await this.record(manager, order, null, { to: 'created', cause: 'create' });
-    await this.schedule.afterMove(manager, order.id, 'created');
+    await this.schedule.afterMove(manager, order.id, 'created', order.kind);
   }
 
   /** History row and outbox event of a move; also used for the first `created` row. */

@@ -18,10 +18,10 @@ import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
   unique: true,
   where: 'idempotency_key IS NOT NULL',
 })
-@Check('ck_pts_orders_kind', `kind IN ('payment', 'withdraw')`)
+@Check('ck_pts_orders_kind', `kind IN ('payment', 'withdraw', 'subscription')`)
 @Check(
   'ck_pts_orders_status',
-  `status IN ('created', 'waiting', 'processing', 'success', 'failed', 'error', 'expired', 'rejected', 'unknown')`,
+  `status IN ('created', 'waiting', 'processing', 'success', 'failed', 'error', 'expired', 'rejected', 'unknown', 'active', 'disabled')`,
 )
 @Check('ck_pts_orders_amount_positive', `amount > 0`)
 @Check('ck_pts_orders_api_version', `api_version IN ('v1', 'v2')`)
@@ -139,4 +139,24 @@ export class PtsOrderEntity {
   /** Scheduled queries since the last status change that found nothing new. */
   @Column({ name: 'reconcile_attempts', type: 'integer', default: 0 })
   reconcileAttempts!: number;
+
+  // Unsigned fields of callbacks and query answers, kept as columns (B4.2, B4.3, B4.5, B4.6).
+
+  /** GCASH transaction id / QRPH invoice number, or the bank reference of a withdrawal (v2). */
+  @Column({ name: 'reference_number', type: 'varchar', length: 128, nullable: true })
+  referenceNumber!: string | null;
+
+  /** The withdraw details page (newest gateways; the link is valid for 10 minutes). */
+  @Column({ name: 'details_url', type: 'text', nullable: true })
+  detailsUrl!: string | null;
+
+  @Column({ name: 'submit_promo', type: 'numeric', nullable: true })
+  submitPromo!: string | null;
+
+  @Column({ name: 'accept_promo', type: 'numeric', nullable: true })
+  acceptPromo!: string | null;
+
+  /** v1: the transaction hash of a query asked with `return_hash`. */
+  @Column({ name: 'pts_hash', type: 'varchar', length: 255, nullable: true })
+  ptsHash!: string | null;
 }

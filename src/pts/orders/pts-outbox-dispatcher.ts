@@ -3,12 +3,23 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PtsJobs, PTS_JOB_QUEUES, type PtsJob } from './pts-jobs.js';
-import { PTS_ORDER_STATUS_HANDLER, type PtsOrderStatusEvent } from './pts-order-events.js';
+import {
+  PTS_ORDER_STATUS_EVENT,
+  PTS_ORDER_STATUS_HANDLER,
+  type PtsOrderStatusEvent,
+} from './pts-order-events.js';
+import {
+  PTS_SUBSCRIPTION_PAYMENT_EVENT,
+  PTS_SUBSCRIPTION_PAYMENT_HANDLER,
+  type PtsSubscriptionPaymentEvent,
+} from '../subscriptions/pts-subscription-events.js';
 import type { PtsOrderStatus } from './pts-order-status.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
 
 type Handler = {
   name: string;
+  /** The outbox `event_type` it handles: order status changes or subscription payments. */
+  eventType: string;
   statuses: readonly PtsOrderStatus[];
   call: (event: PtsOrderStatusEvent) => unknown;
 };
@@ -16,6 +27,7 @@ type Handler = {
 interface ClaimedRow {
   id: string;
   attempts: number;
+  event_type: string;
   payload: PtsOrderStatusEvent;
 }
 
@@ -62,7 +74,29 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
     statuses: readonly PtsOrderStatus[],
     call: (event: PtsOrderStatusEvent) => unknown,
   ): () => void {
-    const handler: Handler = { name: 'subscriber', statuses, call };
+    const handler: Handler = {
+      name: 'subscriber',
+      eventType: PTS_ORDER_STATUS_EVENT,
+      statuses,
+      call,
+    };
+    this.handlers.push(handler);
+    return () => {
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    };
+  }
+
+  /** Code-added handlers of subscription payments (`@OnPtsSubscriptionPayment`'s twin). */
+  subscribePayments(
+    statuses: readonly PtsOrderStatus[],
+    call: (event: PtsSubscriptionPaymentEvent) => unknown,
+  ): () => void {
+    const handler: Handler = {
+      name: 'subscriber',
+      eventType: PTS_SUBSCRIPTION_PAYMENT_EVENT,
+      statuses,
+      call: call as unknown as Handler['call'],
+    };
     this.handlers.push(handler);
     return () => {
       this.handlers = this.handlers.filter((h) => h !== handler);
@@ -111,8 +145,8 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
          UPDATE pts_outbox o SET attempts = o.attempts + 1,
                 available_at = now() + make_interval(secs => $2)
            FROM head WHERE o.id = head.id AND o.available_at <= now()
-         RETURNING o.id, o.attempts, o.payload)
-       SELECT id, attempts, payload FROM claimed`,
+         RETURNING o.id, o.attempts, o.event_type, o.payload)
+       SELECT id, attempts, event_type, payload FROM claimed`,
       [orderRef, this.settings.dispatchLeaseMs / 1000],
     );
     return rows[0];
@@ -125,6 +159,7 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
     const event = row.payload;
     try {
       for (const handler of this.handlers) {
+        if (handler.eventType !== row.event_type) continue;
         if (handler.statuses.length === 0 || handler.statuses.includes(event.status)) {
           await handler.call(event);
         }
@@ -174,21 +209,30 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const fn = (instance as Record<string, unknown>)[method];
         if (typeof fn !== 'function') continue;
-        const statuses = this.reflector.get<PtsOrderStatus[] | undefined>(
-          PTS_ORDER_STATUS_HANDLER,
-          fn as (...args: unknown[]) => unknown,
-        );
-        if (statuses === undefined) continue;
-        found.push({
-          name: `${instance.constructor.name}.${method}`,
-          statuses,
-          call: (event) => (fn as (e: PtsOrderStatusEvent) => unknown).call(instance, event),
-        });
+        for (const [metadataKey, eventType] of HANDLER_KINDS) {
+          const statuses = this.reflector.get<PtsOrderStatus[] | undefined>(
+            metadataKey,
+            fn as (...args: unknown[]) => unknown,
+          );
+          if (statuses === undefined) continue;
+          found.push({
+            name: `${instance.constructor.name}.${method}`,
+            eventType,
+            statuses,
+            call: (event) => (fn as (e: PtsOrderStatusEvent) => unknown).call(instance, event),
+          });
+        }
       }
     }
     return found;
   }
 }
+
+/** Decorator metadata key -> the outbox `event_type` its handlers receive. */
+const HANDLER_KINDS: readonly [string, string][] = [
+  [PTS_ORDER_STATUS_HANDLER, PTS_ORDER_STATUS_EVENT],
+  [PTS_SUBSCRIPTION_PAYMENT_HANDLER, PTS_SUBSCRIPTION_PAYMENT_EVENT],
+];
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -3,10 +3,13 @@ import type { EntityManager } from 'typeorm';
 import { PtsSettings } from '../options/pts-settings.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
-import type { PtsOrderStatus } from './pts-order-status.js';
+import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
 import type { PtsOrderFlag } from './pts-order-flags.js';
 
-/** Orders that PTS may still move, so reconciliation asks about them (docs/reconciliation.md). */
+/**
+ * Orders that PTS may still move, so reconciliation asks about them (docs/reconciliation.md).
+ * Never a subscription's `active`: PTS has no query for subscriptions (docs/protocol.md B4.11).
+ */
 export const PTS_RECONCILED_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
   'unknown',
   'waiting',
@@ -16,6 +19,11 @@ export const PTS_RECONCILED_STATUSES: ReadonlySet<PtsOrderStatus> = new Set([
 
 /** Flag of an order whose schedule ran out without news: an operator decides. */
 export const PTS_RECONCILE_EXHAUSTED: PtsOrderFlag = 'reconcile_exhausted';
+
+/** Kinds of order PTS can be asked about; a subscription's news come by callback only. */
+export function isReconciledKind(kind: PtsOrderKind): boolean {
+  return kind !== 'subscription';
+}
 
 /**
  * A reconciliation wake-up: the order, and the step of its schedule it was sent for (the
@@ -73,10 +81,18 @@ export class PtsReconcileSchedule {
 
   /**
    * In the transaction of a status change (after `status_changed_at` was set): the schedule
-   * starts again from this change, or ends for an order PTS will not move any more.
+   * starts again from this change, or ends for an order PTS will not move any more (or that
+   * PTS cannot be asked about: subscriptions are never scheduled).
    */
-  async afterMove(manager: EntityManager, orderRef: string, to: PtsOrderStatus): Promise<void> {
-    if (to === 'created') {
+  async afterMove(
+    manager: EntityManager,
+    orderRef: string,
+    to: PtsOrderStatus,
+    kind: PtsOrderKind,
+  ): Promise<void> {
+    if (!isReconciledKind(kind)) {
+      await this.clear(manager, orderRef);
+    } else if (to === 'created') {
       await this.plan(manager, orderRef, this.createDeadlineMs, 0);
     } else if (PTS_RECONCILED_STATUSES.has(to)) {
       await this.plan(manager, orderRef, this.delaysMs[0], 0);

@@ -109,6 +109,48 @@ const SIGN_COLUMNS: [PtsApiVersion, PtsMessageName, string[]][] = [
   ['v1', 'balanceRequest', ['user_id']],
   ['v2', 'supportChannelRequest', ['user_id', 'currency', 'timestamp']],
   ['v2', 'supportChannelResponse', ['user_id']],
+  // B4.9 and B4.11 (docs/subscriptions.md for the parts the pages cut short).
+  ['v1', 'exchangeRateRequest', ['user_id', 'trade_currency']],
+  ['v1', 'exchangeRateResponse', ['user_id', 'trade_currency']],
+  [
+    'v2',
+    'subscribeRequest',
+    [
+      'user_id',
+      'order_id',
+      'amount',
+      'currency',
+      'channel',
+      'card_number',
+      'card_exp_month',
+      'card_exp_year',
+      'card_cvc',
+      'first_name',
+      'last_name',
+      'period_count',
+      'period_unit',
+      'timestamp',
+    ],
+  ],
+  ['v2', 'subscribeResponse', TRANSACTION],
+  ['v2', 'subscribeDisableRequest', ['user_id', 'order_id', 'timestamp']],
+  ['v2', 'subscribeDisableResponse', ['user_id', 'order_id', 'transaction_id', 'enabled']],
+  [
+    'v2',
+    'subscribeCallback',
+    [
+      ...TRANSACTION,
+      'payment_transaction_id',
+      'payment_status',
+      'enabled',
+      'period_count',
+      'period_unit',
+      'subscribe_at',
+      'last_payment_at',
+      'next_payment_at',
+      'timestamp',
+    ],
+  ],
 ];
 
 describe('signed fields equal the PTS whitelists (B 2.2)', () => {
@@ -227,6 +269,9 @@ describe('endpoints (B 4, B 7)', () => {
     ['v1', 'balance', '/merchant/balance'],
     ['v1', 'randomCode', '/merchant/random_code'],
     ['v1', 'token', '/merchant/token'],
+    ['v1', 'exchangeRate', '/merchant/rate'],
+    ['v2', 'subscribe', `/merchant/v2.1/${GUID}/subscribe`],
+    ['v2', 'subscribeDisable', `/merchant/v2.1/${GUID}/subscribe/disable`],
   ];
 
   it.each(PATHS)('%s %s posts to %s', (version, name, path) => {

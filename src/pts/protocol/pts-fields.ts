@@ -55,7 +55,14 @@ export type PtsMessageName =
   | 'randomCodeRequest'
   | 'randomCodeResponse'
   | 'tokenRequest'
-  | 'tokenResponse';
+  | 'tokenResponse'
+  | 'exchangeRateRequest'
+  | 'exchangeRateResponse'
+  | 'subscribeRequest'
+  | 'subscribeResponse'
+  | 'subscribeDisableRequest'
+  | 'subscribeDisableResponse'
+  | 'subscribeCallback';
 
 /** Required and signed. */
 const rs = (name: string, type: PtsFieldType = 'string'): PtsFieldSpec => ({
@@ -314,7 +321,7 @@ const V1 = table('v1', [
 
 export const PTS_MESSAGES: Readonly<
   Record<PtsApiVersion, Partial<Record<PtsMessageName, PtsMessageSpec>>>
-> = { v1: V1, v2: V2 };
+> = { v1: { ...V1, ...v1ExtraMessages() }, v2: { ...V2, ...v2ExtraMessages() } };
 
 /** The spec of one message; throws for a message the version does not have (v1 has no channels). */
 export function ptsMessageSpec(version: PtsApiVersion, name: PtsMessageName): PtsMessageSpec {
@@ -338,7 +345,10 @@ export type PtsEndpointName =
   | 'balance'
   | 'supportChannel'
   | 'randomCode'
-  | 'token';
+  | 'token'
+  | 'exchangeRate'
+  | 'subscribe'
+  | 'subscribeDisable';
 
 export interface PtsEndpointSpec {
   readonly endpoint: PtsEndpointName;
@@ -408,6 +418,7 @@ export const PTS_ENDPOINTS: Readonly<
       'supportChannelRequest',
       'supportChannelResponse',
     ),
+    ...v2ExtraEndpoints(),
   },
   v1: {
     payment: endpoint('v1', 'payment', '/merchant/payment', 'paymentRequest', 'paymentResponse'),
@@ -442,6 +453,7 @@ export const PTS_ENDPOINTS: Readonly<
       false,
     ),
     token: endpoint('v1', 'token', '/merchant/token', 'tokenRequest', 'tokenResponse', false),
+    ...v1ExtraEndpoints(),
   },
 };
 
@@ -457,4 +469,109 @@ export function ptsEndpointPath(spec: PtsEndpointSpec, guid?: string): string {
   if (!spec.pathTemplate.includes('{guid}')) return spec.pathTemplate;
   if (!guid) throw new Error(`PTS ${spec.version} ${spec.endpoint} needs the merchant GUID`);
   return spec.pathTemplate.replace('{guid}', encodeURIComponent(guid));
+}
+
+// ---- Exchange rate (v1) and the v2.1 subscribe family (docs/protocol.md B4.9, B4.11)
+
+/**
+ * B4.9: the answer carries one object `{payment, withdraw}` per other currency, under keys not
+ * known in advance (like balance).
+ */
+function v1ExtraMessages() {
+  return table('v1', [
+    message('v1', 'exchangeRateRequest', [rs('user_id', 'id'), rs('trade_currency')]),
+    message('v1', 'exchangeRateResponse', [rs('user_id', 'id'), rs('trade_currency')], {
+      openKeys: true,
+    }),
+  ]);
+}
+
+/**
+ * B4.11. The pages list the subscribe request in full; the disable request, the disable answer
+ * and the callback are cut short ("…") in every stored copy. What we decided for the missing
+ * parts is in docs/subscriptions.md: the disable request is user_id, order_id, timestamp (like
+ * every v2 query); its answer is signed over user_id, order_id, transaction_id and `enabled`,
+ * with the unsigned list `payments`; the callback's payment fields are signed but optional (a
+ * callback that only reports `enabled: false` has no payment).
+ */
+function v2ExtraMessages() {
+  return table('v2', [
+    message('v2', 'subscribeRequest', [
+      rs('user_id', 'id'),
+      rs('order_id'),
+      rs('amount', 'amount'),
+      rs('currency'),
+      rs('channel'),
+      rs('card_number'),
+      rs('card_exp_month'),
+      rs('card_exp_year'),
+      rs('card_cvc'),
+      rs('first_name'),
+      rs('last_name'),
+      rs('period_count', 'integer'),
+      rs('period_unit', 'integer'),
+      rs('timestamp', 'integer'),
+      o('middle_name'),
+      o('details', 'object'),
+      o('callback_url', 'url'),
+      o('remark'),
+    ]),
+    message('v2', 'subscribeResponse', [...TRANSACTION_CORE]),
+    message('v2', 'subscribeDisableRequest', [
+      rs('user_id', 'id'),
+      rs('order_id'),
+      rs('timestamp', 'integer'),
+    ]),
+    message('v2', 'subscribeDisableResponse', [
+      rs('user_id', 'id'),
+      rs('order_id'),
+      rs('transaction_id'),
+      rs('enabled', 'boolean'),
+      o('payments', 'array'),
+    ]),
+    message('v2', 'subscribeCallback', [
+      ...TRANSACTION_CORE,
+      os('payment_transaction_id'),
+      os('payment_status', 'status'),
+      rs('enabled', 'boolean'),
+      rs('period_count', 'integer'),
+      rs('period_unit', 'integer'),
+      rs('subscribe_at', 'integer'),
+      os('last_payment_at', 'integer'),
+      os('next_payment_at', 'integer'),
+      rs('timestamp', 'integer'),
+      o('error_message'),
+    ]),
+  ]);
+}
+
+function v1ExtraEndpoints() {
+  return {
+    exchangeRate: endpoint(
+      'v1',
+      'exchangeRate',
+      '/merchant/rate',
+      'exchangeRateRequest',
+      'exchangeRateResponse',
+    ),
+  };
+}
+
+function v2ExtraEndpoints() {
+  return {
+    subscribe: endpoint(
+      'v2',
+      'subscribe',
+      '/merchant/v2.1/{guid}/subscribe',
+      'subscribeRequest',
+      'subscribeResponse',
+    ),
+    subscribeDisable: endpoint(
+      'v2',
+      'subscribeDisable',
+      '/merchant/v2.1/{guid}/subscribe/disable',
+      'subscribeDisableRequest',
+      'subscribeDisableResponse',
+    ),
+  };
 }

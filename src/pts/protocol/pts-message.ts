@@ -138,6 +138,16 @@ const NEEDED: Partial<Record<PtsMessageName, readonly string[]>> = {
   withdrawConfirmRequest: ['user_id', 'order_id', 'amount'],
   balanceResponse: ['user_id'],
   supportChannelResponse: ['user_id'],
+  exchangeRateResponse: ['user_id', 'trade_currency'],
+  subscribeResponse: ['user_id', 'order_id'],
+  subscribeDisableResponse: ['user_id', 'order_id', 'enabled'],
+  // A callback may report only `enabled`; a payment it reports is judged by its status below.
+  subscribeCallback: ['user_id', 'order_id', 'enabled'],
+};
+
+/** The field that carries the reported status, where it is not `status`. */
+const STATUS_FIELD: Partial<Record<PtsMessageName, string>> = {
+  subscribeCallback: 'payment_status',
 };
 
 /**
@@ -156,6 +166,24 @@ const NEEDED_BY_STATUS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /**
+ * The same for messages whose status belongs to something else than `transaction_id`: a
+ * subscription payment made says which payment and what it charged (docs/subscriptions.md).
+ */
+const NEEDED_BY_STATUS_OF: Partial<
+  Record<PtsMessageName, Readonly<Record<string, readonly string[]>>>
+> = {
+  subscribeCallback: {
+    '2000': [
+      'payment_transaction_id',
+      'submit_amount',
+      'submit_currency',
+      'accept_amount',
+      'accept_currency',
+    ],
+  },
+};
+
+/**
  * A5, after the signature verified (or verification was switched off for answers): the fields
  * this message needs for what it reports are present and not null or "". Throws
  * `PtsMalformedMessageError` `missing_field` naming the first one missing.
@@ -164,15 +192,17 @@ export function checkVerifiedPtsMessage(
   spec: PtsMessageSpec,
   message: Readonly<Record<string, unknown>>,
 ): void {
-  const status = spec.fields.some((f) => f.name === 'status')
-    ? statusText(message.status)
+  const statusField = STATUS_FIELD[spec.name] ?? 'status';
+  const status = spec.fields.some((f) => f.name === statusField)
+    ? statusText(message[statusField])
     : undefined;
-  const needed = [...(NEEDED[spec.name] ?? []), ...(NEEDED_BY_STATUS[status ?? ''] ?? [])];
+  const byStatus = NEEDED_BY_STATUS_OF[spec.name] ?? NEEDED_BY_STATUS;
+  const needed = [...(NEEDED[spec.name] ?? []), ...(byStatus[status ?? ''] ?? [])];
   for (const name of needed) {
     if (isAbsent(message[name])) {
       throw new PtsMalformedMessageError(
         'missing_field',
-        `${spec.name}${status ? ` with status ${status}` : ''}: field \`${name}\` is missing, null or empty`,
+        `${spec.name}${status ? ` with ${statusField} ${status}` : ''}: field \`${name}\` is missing, null or empty`,
         name,
       );
     }

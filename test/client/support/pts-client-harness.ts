@@ -13,6 +13,7 @@ import {
   generateSandboxCredentials,
   PtsSandbox,
   type PtsSandboxCredentials,
+  type PtsSandboxOptions,
 } from '../../../src/sandbox/index.js';
 import type { TestDatabase } from '../../support/test-database.js';
 
@@ -24,7 +25,9 @@ export interface PtsClientHarness {
   stop(): Promise<void>;
 }
 
-export async function startSandboxHarness(): Promise<PtsClientHarness> {
+export async function startSandboxHarness(
+  extra: Partial<PtsSandboxOptions> = {},
+): Promise<PtsClientHarness> {
   const credentials = generateSandboxCredentials();
   const sandbox = await PtsSandbox.start({
     gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
@@ -40,6 +43,7 @@ export async function startSandboxHarness(): Promise<PtsClientHarness> {
     port: 0,
     // Tests settle withdrawals themselves.
     autoSettleWithdrawals: false,
+    ...extra,
   });
   return {
     sandbox,

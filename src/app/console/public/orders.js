@@ -12,6 +12,8 @@ const STATUSES = [
   'expired',
   'rejected',
   'unknown',
+  'active',
+  'disabled',
 ];
 const FILTERS = ['search', 'kind', 'status', 'account', 'flag', 'from', 'to'];
 
@@ -155,7 +157,7 @@ function filterForm(params, meta) {
         spellcheck: 'false',
       }),
     ),
-    select('kind', 'Kind', ['payment', 'withdraw']),
+    select('kind', 'Kind', ['payment', 'withdraw', 'subscription']),
     select('status', 'Status', STATUSES),
     select(
       'account',

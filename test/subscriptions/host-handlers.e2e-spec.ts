@@ -1,0 +1,126 @@
+import { Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDataSourceOptions } from '../../src/app/database/data-source-options.js';
+import { freePort } from '../../src/app/database/embedded-postgres.js';
+import {
+  OnPtsOrderStatus,
+  OnPtsSubscriptionPayment,
+  PtsModule,
+  PtsSubscriptions,
+  type PtsOrderStatusEvent,
+  type PtsSubscriptionPaymentEvent,
+} from '../../src/pts/index.js';
+import {
+  generateSandboxCredentials,
+  PtsSandbox,
+  sandboxMerchantFromCredentials,
+  type PtsSandboxCredentials,
+} from '../../src/sandbox/index.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { eventually } from '../support/test-service.js';
+
+@Injectable()
+class Memberships {
+  readonly attempts: PtsSubscriptionPaymentEvent[] = [];
+  readonly renewed: string[] = [];
+  readonly statuses: string[] = [];
+  failNext = true;
+
+  @OnPtsSubscriptionPayment('success')
+  renew(event: PtsSubscriptionPaymentEvent): void {
+    this.attempts.push(event);
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('the membership database is busy');
+    }
+    this.renewed.push(event.idempotencyKey);
+  }
+
+  /** Order status handlers see the subscription's own moves, never its payments. */
+  @OnPtsOrderStatus()
+  status(event: PtsOrderStatusEvent): void {
+    this.statuses.push(`${event.kind}:${event.status}`);
+  }
+}
+
+/** A host app's @OnPtsSubscriptionPayment handler, with a failure and the redelivery. */
+describe('subscription payments reach decorated host handlers', () => {
+  let db: TestDatabase;
+  let sandbox: PtsSandbox;
+  let credentials: PtsSandboxCredentials;
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('subs_handlers');
+    credentials = generateSandboxCredentials();
+    sandbox = await PtsSandbox.start({
+      gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
+      merchants: [sandboxMerchantFromCredentials(credentials)],
+      port: 0,
+      subscriptionUnitMs: 0,
+      callbackRetry: { attempts: 3, baseDelayMs: 50 },
+    });
+    const port = await freePort();
+    @Module({
+      imports: [
+        TypeOrmModule.forRoot(buildDataSourceOptions(db.settings)),
+        PtsModule.forRoot({
+          accounts: [
+            {
+              baseUrl: sandbox.url,
+              userId: credentials.userId,
+              safecode: credentials.safecode,
+              merchantPrivateKey: credentials.merchantPrivateKeyPem,
+              gatewayPublicKey: credentials.gatewayPublicKeyPem,
+              guid: credentials.guid,
+              transactionSecret: credentials.transactionSecret,
+            },
+          ],
+          callbackBaseUrl: `http://127.0.0.1:${port}`,
+          orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50 },
+        }),
+      ],
+      providers: [Memberships],
+    })
+    class HostModule {}
+    const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
+    app = moduleRef.createNestApplication({ rawBody: true, logger: false });
+    await app.listen(port, '127.0.0.1');
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await sandbox?.stop();
+    await db?.drop();
+  });
+
+  it('delivers a payment made again after the handler threw, with one idempotency key', async () => {
+    const subscriptions = app.get(PtsSubscriptions);
+    const { order } = await subscriptions.create({
+      amount: '150.00',
+      currency: 'PHP',
+      channel: 'CARD',
+      card: { number: '5555555555554444', expMonth: '3', expYear: '2099', cvc: '321' },
+      firstName: 'Maria',
+      lastName: 'Santos',
+      periodCount: 1,
+      periodUnit: 'week',
+    });
+    expect(order.status).toBe('active');
+    sandbox.chargeSubscription(credentials.userId, order.orderId, 'pay');
+    const members = app.get(Memberships);
+    await eventually(() => members.renewed.length === 1, 8000, 'the renewal');
+    expect(members.attempts).toHaveLength(2);
+    expect(members.attempts[0].idempotencyKey).toBe(members.attempts[1].idempotencyKey);
+    expect(members.attempts[1]).toMatchObject({
+      orderId: order.orderId,
+      status: 'success',
+      ptsStatus: '2000',
+      amount: '150.00',
+      paymentsMade: 1,
+    });
+    expect(members.statuses).toEqual(['subscription:created', 'subscription:active']);
+  });
+});
