@@ -21,7 +21,7 @@ describe('retention', () => {
     await service?.close();
   });
 
-  it('deletes old delivered events and expired tokens, compacts old refused callbacks, and keeps the rest', async () => {
+  it('deletes old delivered events, expired tokens and old unverified refusals, compacts old verified refusals, and keeps the rest', async () => {
     const db = service.db.dataSource;
     const old = await service.app
       .get(PtsPayments)
@@ -44,10 +44,12 @@ describe('retention', () => {
       [old.id],
     );
     const callbacks = await db.query<{ id: string }[]>(
-      `INSERT INTO pts_callbacks (kind, received_at, headers, raw_body, body_bytes, outcome, reason, http_status)
-       VALUES ('paymentCallback', now() - interval '2 hours', '{"x-a":"1"}', '{"forged":1}', 12, 'rejected', 'bad signature', 401),
-              ('paymentCallback', now(), '{"x-a":"1"}', '{"forged":2}', 12, 'rejected', 'bad signature', 401),
-              ('paymentCallback', now() - interval '2 hours', '{"x-a":"1"}', '{"ok":1}', 8, 'duplicate', 'kept', 200)
+      `INSERT INTO pts_callbacks (kind, received_at, headers, raw_body, body_bytes, outcome, reason, http_status, signature_valid)
+       VALUES ('paymentCallback', now() - interval '2 hours', '{"x-a":"1"}', '{"forged":1}', 12, 'rejected', 'bad signature', 401, false),
+              ('paymentCallback', now(), '{"x-a":"1"}', '{"forged":2}', 12, 'rejected', 'bad signature', 401, false),
+              ('paymentCallback', now() - interval '2 hours', '{"x-a":"1"}', '{"ok":1}', 8, 'duplicate', 'kept', 200, true),
+              ('paymentCallback', now() - interval '2 hours', '{"x-a":"1"}', '{"signed":1}', 12, 'rejected', 'unknown order', 404, true),
+              ('paymentCallback', now() - interval '2 hours', '{"x-a":"1"}', 'junk', 4, 'rejected', 'not JSON', 400, false)
        RETURNING id`,
     );
     await db.query(
@@ -57,7 +59,7 @@ describe('retention', () => {
     );
 
     const result = await service.app.get(PtsRetention).run();
-    expect(result).toEqual({ deliveredEvents: 2, refusedCallbacks: 1, expiredTokens: 1 });
+    expect(result).toEqual({ deliveredEvents: 2, refusedCallbacks: 3, expiredTokens: 1 });
 
     expect(await delivered(old.id)).toBe(0);
     expect(await delivered(fresh.id)).toBe(2);
@@ -66,10 +68,11 @@ describe('retention', () => {
     >(`SELECT id, raw_body, headers, reason FROM pts_callbacks WHERE id = ANY($1) ORDER BY id`, [
       callbacks.map((c) => c.id),
     ]);
+    // Old unverified refusals are gone; the old verified one keeps its row, not its body.
     expect(kept.map((c) => [c.raw_body, c.reason])).toEqual([
-      ['', 'bad signature'],
       ['{"forged":2}', 'bad signature'],
       ['{"ok":1}', 'kept'],
+      ['', 'unknown order'],
     ]);
     const tokens = await db.query<{ base_url: string }[]>(
       `SELECT base_url FROM pts_access_tokens ORDER BY base_url`,

@@ -6,6 +6,7 @@ import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settin
 
 export interface PtsRetentionResult {
   deliveredEvents: number;
+  /** Refused callbacks deleted (signature not verified) or compacted (verified). */
   refusedCallbacks: number;
   expiredTokens: number;
 }
@@ -15,8 +16,9 @@ const BATCH = 5000;
 
 /**
  * Deletes or compacts what would otherwise grow forever (docs/reconciliation.md, "Retention"),
- * hourly, on one instance: delivered host events, the bodies and headers of refused callbacks
- * (the row, its outcome, reason and size stay), and expired v1 access tokens. Orders, their
+ * hourly, on one instance: delivered host events, refused callbacks (deleted when their
+ * signature did not verify; else their bodies and headers cleared, the row staying), and
+ * expired v1 access tokens. Orders, their
  * history and accepted callbacks are records and are never deleted here.
  */
 @Injectable()
@@ -33,7 +35,7 @@ export class PtsRetention implements OnApplicationBootstrap {
     await this.jobs.work(PTS_JOB_QUEUES.retention, { batchSize: 1 }, async () => {
       const result = await this.run();
       this.logger.log(
-        `retention: ${result.deliveredEvents} delivered events deleted, ${result.refusedCallbacks} refused callbacks compacted, ${result.expiredTokens} expired tokens deleted`,
+        `retention: ${result.deliveredEvents} delivered events deleted, ${result.refusedCallbacks} refused callbacks deleted or compacted, ${result.expiredTokens} expired tokens deleted`,
       );
     });
     this.jobs.every(PTS_JOB_QUEUES.retention, 3600);
@@ -47,16 +49,26 @@ export class PtsRetention implements OnApplicationBootstrap {
           WHERE delivered_at < now() - make_interval(secs => $1) LIMIT ${BATCH})`,
       this.settings.retainDeliveredEventsMs,
     );
-    // Refused callbacks are kept as a record (sender, outcome, reason, size); what they carried
-    // is not needed once the reason is known and only costs space.
-    const refusedCallbacks = await this.batched(
+    // A refused callback whose signature did not verify is anyone's noise (junk, forgeries):
+    // once old it is deleted. One that verified is the gateway's word (an unknown order, a value
+    // we could not store): its row stays as a record (sender, outcome, reason, size), and only
+    // what it carried is cleared. docs/hardening.md, "Bounded storage".
+    const unverified = await this.batched(
+      `DELETE FROM pts_callbacks WHERE id IN (
+         SELECT id FROM pts_callbacks
+          WHERE outcome = 'rejected' AND received_at < now() - make_interval(secs => $1)
+            AND NOT signature_valid LIMIT ${BATCH})`,
+      this.settings.retainRefusedCallbacksMs,
+    );
+    const compacted = await this.batched(
       `UPDATE pts_callbacks SET raw_body = '', headers = '{}'::jsonb, body_truncated = true
         WHERE id IN (
           SELECT id FROM pts_callbacks
            WHERE outcome = 'rejected' AND received_at < now() - make_interval(secs => $1)
-             AND (raw_body <> '' OR headers <> '{}'::jsonb) LIMIT ${BATCH})`,
+             AND signature_valid AND (raw_body <> '' OR headers <> '{}'::jsonb) LIMIT ${BATCH})`,
       this.settings.retainRefusedCallbacksMs,
     );
+    const refusedCallbacks = unverified + compacted;
     const expiredTokens = await this.batched(
       `DELETE FROM pts_access_tokens WHERE ctid IN (
          SELECT ctid FROM pts_access_tokens
