@@ -424,6 +424,24 @@ describe('subscriptions through the admin API, the sandbox and the subscribe cal
     expect((await get(`/admin/subscriptions/${req.orderId}`)).body.payments).toEqual([]);
   });
 
+  it('answers 400 to a cursor it did not write, as the orders list does', async () => {
+    const crafted = (value: unknown) =>
+      Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    for (const cursor of [
+      // Passes a looser check (a date, 36 characters of hex and dashes); PostgreSQL refuses it.
+      crafted(['2024-01-01', '-'.repeat(36)]),
+      crafted(['+275760-09-13T00:00:00.000000Z', '00000000-0000-0000-0000-000000000000']),
+      'not-a-cursor',
+    ]) {
+      const res = await get(`/admin/subscriptions?cursor=${cursor}`);
+      expect(res.status, cursor).toBe(400);
+      expect(JSON.stringify(res.body.message)).toContain('cursor is not one this API returned');
+    }
+    const long = await get(`/admin/subscriptions?cursor=${'a'.repeat(201)}`);
+    expect(long.status).toBe(400);
+    expect(JSON.stringify(long.body.message)).toContain('cursor');
+  });
+
   it('lists subscriptions with a cursor, and only subscriptions', async () => {
     const page1 = await get('/admin/subscriptions?limit=2');
     expect(page1.status).toBe(200);

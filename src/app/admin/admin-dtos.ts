@@ -43,6 +43,23 @@ const IsPtsAmount = () =>
     Matches(POSITIVE, { message: 'amount must be greater than zero' }),
   );
 
+/** Cursor paging of the admin lists: `limit` (1-200, default 50) and the `cursor` a page gave. */
+export class PageQuery {
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  cursor?: string;
+}
+
 /** Body of `POST /admin/payments` (README, "HTTP surface"). */
 export class CreatePaymentDto {
   @ApiPropertyOptional({ description: 'Our order id; generated when absent', example: 'ORD-1001' })
@@ -184,7 +201,7 @@ export class V1BankCardDto {
   @IsOptional() @IsString() lastName?: string;
 }
 
-export class ListOrdersQuery {
+export class ListOrdersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['payment', 'withdraw', 'subscription'] })
   @IsOptional()
   @IsIn(['payment', 'withdraw', 'subscription'])
@@ -222,20 +239,6 @@ export class ListOrdersQuery {
   @Length(1, 64, { message: 'search must be 1 to 64 characters' })
   search?: string;
 
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
-
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
@@ -265,25 +268,11 @@ export class OverviewQuery {
   account?: string;
 }
 
-export class ListCallbacksQuery {
+export class ListCallbacksQuery extends PageQuery {
   @ApiPropertyOptional({ enum: PTS_CALLBACK_OUTCOMES })
   @IsOptional()
   @IsIn(PTS_CALLBACK_OUTCOMES)
   outcome?: PtsCallbackOutcome;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 export class AccountQuery {

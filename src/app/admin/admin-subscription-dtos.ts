@@ -15,6 +15,7 @@ import {
 } from 'class-validator';
 import { PTS_ORDER_ID_PATTERN, PTS_ORDER_STATUSES, type PtsOrderStatus } from 'pts-nest';
 import { PTS_AMOUNT_PATTERN } from 'pts-nest/protocol';
+import { PageQuery } from './admin-dtos.js';
 
 /**
  * Bodies and queries of the subscription and exchange-rate admin routes. The card fields have
@@ -119,24 +120,11 @@ export class CreateSubscriptionDto {
   account?: string;
 }
 
-export class ListSubscriptionsQuery {
+export class ListSubscriptionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: PTS_ORDER_STATUSES })
   @IsOptional()
   @IsIn(PTS_ORDER_STATUSES)
   status?: PtsOrderStatus;
-
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  cursor?: string;
 
   @ApiPropertyOptional()
   @IsOptional()

@@ -27,6 +27,7 @@ import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
 import { PtsOrderTransitions, type PtsOrderPatch } from './pts-order-transitions.js';
 import { PtsOrderSync, patchFromResult } from './pts-order-sync.js';
 import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+import { decodeOrderCursor, encodeOrderCursor } from './pts-order-cursor.js';
 
 export { describeMismatch, patchFromResult } from './pts-order-sync.js';
 
@@ -172,7 +173,7 @@ export class PtsPayments {
       });
     }
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
+      const [at, id] = decodeOrderCursor(query.cursor);
       qb.andWhere('(o.created_at, o.id) < (CAST(:at AS timestamptz), CAST(:id AS uuid))', {
         at,
         id,
@@ -185,7 +186,7 @@ export class PtsPayments {
     const lastRaw = last ? raw[items.length - 1] : undefined;
     return {
       items,
-      nextCursor: last && lastRaw ? encodeCursor(lastRaw.cursor_at, last.id) : null,
+      nextCursor: last && lastRaw ? encodeOrderCursor(lastRaw.cursor_at, last.id) : null,
     };
   }
 
@@ -393,33 +394,4 @@ function stableJson(value: unknown): string {
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-}
-
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      // Exactly what encodeCursor wrote: a crafted cursor is a 400, never a database error.
-      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value[0]) &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw new PtsInvalidRequestError(
-    'invalid_cursor',
-    'cursor is not one this API returned',
-    'cursor',
-  );
 }

@@ -30,6 +30,7 @@ import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
 import { patchFromResult, type PtsPage } from '../orders/pts-payments.js';
 import { PtsSubscriptionPaymentEntity } from './pts-subscription-payment.entity.js';
 import { PtsSubscriptionEntity } from './pts-subscription.entity.js';
+import { decodeOrderCursor, encodeOrderCursor } from '../orders/pts-order-cursor.js';
 
 export interface PtsCreateSubscriptionInput {
   /** Account name (a v2 account); default account when absent. */
@@ -240,7 +241,7 @@ export class PtsSubscriptions {
       where.push(`o.status = $${params.length}`);
     }
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
+      const [at, id] = decodeOrderCursor(query.cursor);
       params.push(at, id);
       where.push(
         `(o.created_at, o.id) < (CAST($${params.length - 1} AS timestamptz), CAST($${params.length} AS uuid))`,
@@ -256,7 +257,7 @@ export class PtsSubscriptions {
     const page = rows.slice(0, limit);
     const items = await this.records(page.map((r) => r.id));
     const last = rows.length > limit ? page[page.length - 1] : undefined;
-    return { items, nextCursor: last ? encodeCursor(last.cursor_at, last.id) : null };
+    return { items, nextCursor: last ? encodeOrderCursor(last.cursor_at, last.id) : null };
   }
 
   private async getOrder(orderId: string, accountName?: string): Promise<PtsOrderEntity> {
@@ -421,31 +422,4 @@ export function scrubCard<E>(error: E, card: PtsCard): E {
     Object.defineProperty(error, 'ptsMessage', { value: scrub(gateway.ptsMessage) });
   }
   return error;
-}
-
-function encodeCursor(at: string, id: string): string {
-  return Buffer.from(JSON.stringify([at, id]), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      typeof value[0] === 'string' &&
-      !Number.isNaN(Date.parse(value[0])) &&
-      typeof value[1] === 'string' &&
-      /^[0-9a-f-]{36}$/.test(value[1])
-    ) {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // fall through
-  }
-  throw new PtsInvalidRequestError(
-    'invalid_cursor',
-    'cursor is not one this API returned',
-    'cursor',
-  );
 }
