@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
@@ -28,6 +27,7 @@ import { PtsOrderTransitions, type PtsOrderPatch } from './pts-order-transitions
 import { PtsOrderSync, patchFromResult } from './pts-order-sync.js';
 import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 import { decodeOrderCursor, encodeOrderCursor } from './pts-order-cursor.js';
+import { ptsRequestFingerprint } from './pts-request-fingerprint.js';
 
 export { describeMismatch, patchFromResult } from './pts-order-sync.js';
 
@@ -205,7 +205,7 @@ export class PtsPayments {
       );
     }
     const orderId = input.orderId ?? generatePtsOrderId();
-    const fingerprint = fingerprintOf(kind, account.name, input);
+    const fingerprint = ptsRequestFingerprint(kind, account.name, input);
 
     const stored = await this.insertCreated(kind, account, orderId, input, fingerprint);
     if (!stored.fresh) return this.asItStands(stored.order);
@@ -379,19 +379,4 @@ function redactDetails(details: object): Record<string, unknown> {
       number && typeof value === 'string' && value.length > 4 ? `…${value.slice(-4)}` : value;
   }
   return out;
-}
-
-function fingerprintOf(kind: PtsOrderKind, account: string, input: object): string {
-  const fields: Record<string, unknown> = { ...input, kind, account };
-  delete fields.idempotencyKey;
-  return createHash('sha256').update(stableJson(fields)).digest('hex');
-}
-
-function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { In, type DataSource } from 'typeorm';
@@ -31,6 +30,7 @@ import { patchFromResult, type PtsPage } from '../orders/pts-payments.js';
 import { PtsSubscriptionPaymentEntity } from './pts-subscription-payment.entity.js';
 import { PtsSubscriptionEntity } from './pts-subscription.entity.js';
 import { decodeOrderCursor, encodeOrderCursor } from '../orders/pts-order-cursor.js';
+import { ptsRequestFingerprint } from '../orders/pts-request-fingerprint.js';
 
 export interface PtsCreateSubscriptionInput {
   /** Account name (a v2 account); default account when absent. */
@@ -372,11 +372,7 @@ export class PtsSubscriptions {
   }
 
   private async move(orderRef: string, request: PtsTransitionRequest): Promise<PtsOrderEntity> {
-    const result = await this.dataSource.transaction((manager) =>
-      this.transitions.apply(manager, orderRef, request),
-    );
-    if (result.decision === 'apply') this.dispatcher.nudge();
-    return result.order;
+    return (await this.transitions.move(orderRef, request)).order;
   }
 }
 
@@ -385,23 +381,10 @@ export class PtsSubscriptions {
  * hash of a card number is still card data), with its last four digits instead.
  */
 function fingerprintOf(account: string, input: PtsCreateSubscriptionInput, card: PtsCard): string {
-  const fields: Record<string, unknown> = {
+  return ptsRequestFingerprint('subscription', account, {
     ...input,
     card: { last4: card.number.slice(-4) },
-    kind: 'subscription',
-    account,
-  };
-  delete fields.idempotencyKey;
-  return createHash('sha256').update(stableJson(fields)).digest('hex');
-}
-
-function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  });
 }
 
 /**
