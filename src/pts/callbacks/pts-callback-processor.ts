@@ -25,7 +25,7 @@ import type { PtsVerification } from '../protocol/pts-signer.js';
 import { isFinalStatus, PTS_STATUS_BY_TRANSACTION_STATUS } from '../orders/pts-order-status.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
 import { PtsOutboxDispatcher } from '../orders/pts-outbox-dispatcher.js';
-import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
+import { describeMismatch, patchFromResult } from '../orders/pts-order-sync.js';
 import { keptFieldsPatch } from '../orders/pts-kept-fields.js';
 import { sameAmount } from '../protocol/pts-amount.js';
 import type { PtsCallbackKind, PtsCallbackOutcome } from './pts-callback.entity.js';

@@ -14,7 +14,7 @@ import {
 } from '../orders/pts-order-status.js';
 import { PtsJobs, PTS_JOB_QUEUES } from '../orders/pts-jobs.js';
 import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
-import { describeMismatch, patchFromResult } from '../orders/pts-payments.js';
+import { describeMismatch, patchFromResult } from '../orders/pts-order-sync.js';
 import {
   PTS_SUBSCRIPTION_PAYMENT_EVENT,
   type PtsSubscriptionPaymentEvent,
