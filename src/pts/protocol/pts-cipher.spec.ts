@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PtsConfigurationError, PtsDecryptionError } from '../errors/pts-error.js';
 import { ptsAesKey, PtsCipher } from './pts-cipher.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 // docs/protocol.md B2.5(b): self-computed vectors, cross-checked with `openssl enc`.
 const SAFECODE = '0123456789abcdef0123456789abcdef';
@@ -13,15 +14,6 @@ const AES_256_BODY =
   'bd/cW09ZzkCrbAevn7SdnCZQPF2H2YtJaztQ0Vk4SEVNnM9HLxa1b/JU+9kakw6qR304JyhXdPQkYJhDbIbk4sSs7/aF9SOjfh5BvRjTu7/d8MvTXQzHrbkGrjwGpuucAxWuIkpWFoGyu9Wx6URYKO1/F/W90LLHJXfZDhaX0MQ6gv70SQGelNjCj3MeW440';
 const AES_128_BODY =
   'TZEdMq0aETgyo7waZtq2lPFYRkHmpoi9UzafU4IqnWfnZOxVCmal/Rtdg9uaRObehNnlmGq527Ei1PRad7iXI1NS3Lbo/RCV/MW2ITSZ3W2f8POxdUsR/D+3LUKyCNijdN132QUojjP8GIcMkrQYknoiegHsRD2Llfo84rEtnJgqQNWpYZlvmRqnkzaVyiye';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 /** `openssl enc` as a second, independent AES implementation; input and output on pipes. */
 function opensslEnc(args: string[], input: string): string {

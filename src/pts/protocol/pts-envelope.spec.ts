@@ -19,6 +19,7 @@ import { ptsMessageSpec, type PtsMessageSpec } from './pts-fields.js';
 import { LosslessNumber, parsePtsJsonObject } from './pts-json.js';
 import { PtsSigner } from './pts-signer.js';
 import { verifyPtsTransactionSignature } from './pts-transaction-signature.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 // docs/protocol.md B2.5(b)
 const SAFECODE = '0123456789abcdef0123456789abcdef';
@@ -53,15 +54,6 @@ const fields = {
  * be checked through it without a stand-in signer.
  */
 const presigned: PtsMessageSpec = { ...payment, hasSign: false };
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 describe('sealPtsRequest (A2)', () => {
   it('gives the reference body and HMAC over the body (transactionSignatureOver body)', () => {

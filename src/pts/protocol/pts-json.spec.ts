@@ -11,16 +11,9 @@ import {
   renderPhpFloatIfSameDecimal,
   stringifyPtsJson,
 } from './pts-json.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 /** Runs `fn` and returns what it threw (fails the test when it throws nothing). */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 /** JSON number grammar (RFC 8259): -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)? */
 const jsonNumberText = fc

@@ -2,6 +2,7 @@ import { createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypt
 import { describe, expect, it } from 'vitest';
 import { PtsConfigurationError, PtsKeyError } from '../errors/pts-error.js';
 import { parsePtsPrivateKey, parsePtsPublicKey } from './pts-keys.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 // Test keys, generated once per file (common.md: never a real key in the repository).
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -31,15 +32,6 @@ const publicDer = {
   spki: rsa.publicKey.export({ type: 'spki', format: 'der' }),
   pkcs1: rsa.publicKey.export({ type: 'pkcs1', format: 'der' }),
 };
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 function expectKeyError(fn: () => unknown, code: string, option?: string): PtsKeyError {
   const error = thrown(fn);

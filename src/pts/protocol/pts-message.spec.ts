@@ -11,15 +11,7 @@ import {
   statusText,
   validatePtsMessage,
 } from './pts-message.js';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
+import { thrown } from '../../../test/support/thrown.js';
 
 function expectMalformed(fn: () => unknown, code: string, field?: string) {
   const error = thrown(fn);

@@ -11,17 +11,9 @@ import {
   redactSignString,
   renderSignValue,
 } from './pts-sign-string.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 const SAFECODE = '0123456789abcdef0123456789abcdef';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 describe('buildMessageSignString known answers', () => {
   // docs/protocol.md B2.5(b)

@@ -9,6 +9,7 @@ import { PtsConfigurationError, PtsKeyError, PtsSignatureError } from '../errors
 import { ptsMessageSpec } from './pts-fields.js';
 import { LosslessNumber, parsePtsJsonObject, stringifyPtsJson } from './pts-json.js';
 import { PtsSigner } from './pts-signer.js';
+import { thrown } from '../../../test/support/thrown.js';
 
 // Test keys, generated once per file: "merchant" signs requests, "gateway" signs callbacks.
 const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -30,15 +31,6 @@ const gatewaySide = new PtsSigner({
 
 const PAYMENT_SIGN_STRING =
   'amount=100.00&channel=QRPH&currency=PHP&order_id=ORD20240101000001&timestamp=1704067200&user_id=1&0123456789abcdef0123456789abcdef';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 function expectSignatureError(fn: () => unknown, code: string): PtsSignatureError {
   const error = thrown(fn);
