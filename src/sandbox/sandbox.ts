@@ -5,11 +5,7 @@ import { PtsSandboxCheckout } from './checkout.js';
 import { PtsSandboxControl, type PtsSandboxMerchantInfo } from './control.js';
 import { PtsSandboxDeliveries, type PtsSandboxDeliveryRecord } from './deliveries.js';
 import { PtsSandboxError } from './error.js';
-import {
-  PtsSandboxFaults,
-  type PtsSandboxActiveFault,
-  type PtsSandboxFault,
-} from './faults.js';
+import { PtsSandboxFaults, type PtsSandboxActiveFault, type PtsSandboxFault } from './faults.js';
 import { PtsSandboxGateway, type PtsSandboxRequestRecord } from './gateway.js';
 import { escapeHtml, send } from './http.js';
 import { PtsSandboxLifecycle } from './lifecycle.js';

@@ -166,3 +166,15 @@ export function signGatewayMessage(
   if (effects.loose) Object.assign(wire, LOOSE_FIELDS);
   return { ...(wire as PtsJsonObject), sign };
 }
+
+/** Signs the answer to a request at `site` with the signing faults aimed at it. */
+export function signAnswer(
+  faults: PtsSandboxFaults,
+  site: PtsSandboxFaultSite,
+  account: PtsSandboxAccount,
+  spec: PtsMessageSpec,
+  fields: Record<string, unknown>,
+): { data: PtsJsonObject; effects: PtsSandboxSigningEffects } {
+  const effects = takeSigningEffects(faults, site);
+  return { data: signGatewayMessage(account, spec, fields, effects), effects };
+}

@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import {
-  loadOrCreateSandboxCredentials,
-  type PtsSandboxCredentials,
-} from './credentials.js';
+import { loadOrCreateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
 

@@ -1,9 +1,6 @@
 import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
 import type { PtsApiVersion } from '../pts/protocol/pts-fields.js';
-import {
-  generateSandboxCredentials,
-  type PtsSandboxCredentials,
-} from './credentials.js';
+import { generateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
 import type { PtsSandboxDeliveryRecord } from './deliveries.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
