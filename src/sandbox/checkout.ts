@@ -3,7 +3,7 @@ import { renderSVG } from 'uqr';
 import { PTS_TRANSACTION_STATUSES } from '../pts/protocol/pts-codes.js';
 import { PtsSandboxError } from './error.js';
 import { escapeHtml, readRequestBody, send } from './http.js';
-import { isFinalStatus, type PtsSandboxOrder, type PtsSandboxOutcome } from './store.js';
+import { isFinalStatus, type PtsSandboxOrder, type PtsSandboxOutcome } from './order.js';
 
 const ACTIONS: Record<string, PtsSandboxOutcome> = { pay: 'pay', fail: 'fail', expire: 'expire' };
 

@@ -4,7 +4,7 @@ import { PtsSandboxError } from './error.js';
 import type { PtsSandboxActiveFault, PtsSandboxFault } from './faults.js';
 import type { PtsSandboxRequestRecord } from './gateway.js';
 import { readRequestBody, send, sendJson } from './http.js';
-import type { PtsSandboxOrder, PtsSandboxOutcome } from './store.js';
+import type { PtsSandboxOrder, PtsSandboxOutcome } from './order.js';
 import type { PtsSandboxChargeOutcome, PtsSandboxSubscription } from './subscriptions.js';
 
 /** What the control API drives: the public face of `PtsSandbox`. */

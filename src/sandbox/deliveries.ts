@@ -10,7 +10,7 @@ import type { PtsSandboxFaults } from './faults.js';
 import { postJson } from './http.js';
 import type { PtsSandboxAccount, PtsSandboxSettings } from './pts-sandbox-options.js';
 import { signGatewayMessage, takeSigningEffects } from './signing.js';
-import type { PtsSandboxOrder } from './store.js';
+import type { PtsSandboxOrder } from './order.js';
 import type { PtsSandboxTimers } from './timers.js';
 
 export type PtsSandboxDeliveryKind =

@@ -32,7 +32,7 @@ export {
 } from './faults.js';
 export type { PtsSandboxRequestRecord } from './gateway.js';
 export type { PtsSandboxDeliveryKind, PtsSandboxDeliveryRecord } from './deliveries.js';
-export type { PtsSandboxOrder, PtsSandboxOrderKind, PtsSandboxOutcome } from './store.js';
+export type { PtsSandboxOrder, PtsSandboxOrderKind, PtsSandboxOutcome } from './order.js';
 export type { PtsSandboxMerchantInfo } from './control.js';
 export { PtsSandboxError } from './error.js';
 export {

@@ -8,8 +8,8 @@ import {
   plannedStatuses,
   type PtsSandboxOrder,
   type PtsSandboxOutcome,
-  type PtsSandboxStore,
-} from './store.js';
+} from './order.js';
+import type { PtsSandboxStore } from './store.js';
 import type { PtsSandboxTimers } from './timers.js';
 
 const ERROR_MESSAGES: Partial<Record<PtsTransactionStatusCode, string>> = {
@@ -78,7 +78,7 @@ export class PtsSandboxLifecycle {
   private async runWithdrawal(account: PtsSandboxAccount, order: PtsSandboxOrder): Promise<void> {
     if (account.merchant.withdrawConfirmUrl && order.confirmation !== 'confirmed') {
       order.confirmation = 'pending';
-      this.store.touch();
+      this.store.touch(order);
       const result = await this.deliveries.confirmWithdrawal(account, order);
       if (this.timers.isStopped) return;
       if (result !== 'confirmed') {
@@ -90,12 +90,12 @@ export class PtsSandboxLifecycle {
           });
           this.deliveries.enqueueCallbacks(account, [snapshot]);
         } else {
-          this.store.touch();
+          this.store.touch(order);
         }
         return;
       }
       order.confirmation = 'confirmed';
-      this.store.touch();
+      this.store.touch(order);
     }
     if (!this.settings.autoSettleWithdrawals) return;
     for (const [from, to] of [

@@ -10,7 +10,7 @@ import type { PtsSandboxAccount } from './pts-sandbox-options.js';
 import { ptsSandboxQrPayload } from './qr.js';
 import { idText } from './request-fields.js';
 import { signAnswer } from './signing.js';
-import type { PtsSandboxOrder, PtsSandboxOrderKind } from './store.js';
+import type { PtsSandboxOrder, PtsSandboxOrderKind } from './order.js';
 
 /** Payment and withdraw requests and their queries (B 4.1 - 4.6): orders in, status out. */
 export class PtsSandboxOrderEndpoints {

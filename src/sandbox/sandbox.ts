@@ -15,12 +15,8 @@ import {
   type PtsSandboxOptions,
   type PtsSandboxSettings,
 } from './pts-sandbox-options.js';
-import {
-  PtsSandboxStore,
-  snapshot,
-  type PtsSandboxOrder,
-  type PtsSandboxOutcome,
-} from './store.js';
+import { snapshot, type PtsSandboxOrder, type PtsSandboxOutcome } from './order.js';
+import { PtsSandboxStore } from './store.js';
 import {
   PtsSandboxSubscriptions,
   type PtsSandboxChargeOutcome,
@@ -73,6 +69,7 @@ export class PtsSandbox {
           a.merchant.balances ?? PTS_SANDBOX_DEFAULT_BALANCES,
         ]),
       ),
+      settings.log,
     );
     this.deliveryQueue = new PtsSandboxDeliveries(settings, this.faultList, this.timers, (r) =>
       this.push(this.deliveryRecords, r),
@@ -276,7 +273,10 @@ export class PtsSandbox {
     );
   }
 
-  /** Closes the server, cancels timers and retries, and waits for work in flight. */
+  /**
+   * Closes the server, cancels timers and retries, waits for work in flight, and compacts the
+   * state file.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -284,6 +284,7 @@ export class PtsSandbox {
       await this.timers.stop();
       this.server.closeAllConnections();
       await closed;
+      this.store.close();
       this.settings.log('PTS sandbox stopped');
     })();
     return this.stopping;

@@ -4,7 +4,7 @@ import { generateSandboxCredentials, type PtsSandboxCredentials } from './creden
 import type { PtsSandboxDeliveryRecord } from './deliveries.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
-import type { PtsSandboxOutcome } from './store.js';
+import type { PtsSandboxOutcome } from './order.js';
 import { PtsSandbox } from './sandbox.js';
 
 /** What `startPtsSandbox` takes; everything is optional. */

@@ -1,15 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { PtsTransactionStatusCode } from '../pts/protocol/pts-codes.js';
 import { ptsTokenHash } from '../pts/protocol/pts-transaction-signature.js';
-import {
-  plannedStatuses,
-  PtsSandboxStore,
-  type PtsSandboxOrder,
-  type PtsSandboxOutcome,
-} from './store.js';
+import { plannedStatuses, type PtsSandboxOrder, type PtsSandboxOutcome } from './order.js';
+import { PTS_SANDBOX_COMPACT_MIN_BYTES } from './state-file.js';
+import { PtsSandboxStore } from './store.js';
 
 function order(overrides: Partial<PtsSandboxOrder> = {}): PtsSandboxOrder {
   return {
@@ -131,5 +135,90 @@ describe('PtsSandboxStore', () => {
     expect(reopened.balanceSheet('1').PHP.QRPH.total).toBe('5');
     reopened.expireTokens('1');
     expect(new PtsSandboxStore(file, new Map()).findToken(token.accessToken)?.expired).toBe(true);
+  });
+
+  const lines = (file: string) => readFileSync(file, 'utf8').split('\n').slice(0, -1);
+
+  it('appends one line per change instead of rewriting the file', () => {
+    const file = join(directory, 'append.json');
+    const store = new PtsSandboxStore(file, new Map());
+    for (let i = 0; i < 300; i++) store.add(order({ orderId: `A${i}`, transactionId: `WA${i}` }));
+    const before = readFileSync(file);
+    const { ino } = statSync(file);
+
+    const o = order({ orderId: 'LAST', transactionId: 'WLAST' });
+    store.add(o);
+    store.transition(o, '1000', 'test');
+    store.issueToken('1', 60);
+
+    const after = readFileSync(file);
+    expect(statSync(file).ino).toBe(ino);
+    expect(after.subarray(0, before.length).equals(before)).toBe(true);
+    const added = after.subarray(before.length).toString('utf8').split('\n').slice(0, -1);
+    expect(added.map((line) => (JSON.parse(line) as { op: string }).op)).toEqual([
+      'order',
+      'order',
+      'token',
+    ]);
+    // Each change costs its own line, not the ~100 KB of state already on disk.
+    expect(before.length).toBeGreaterThan(100_000);
+    expect(after.length - before.length).toBeLessThan(3_000);
+  });
+
+  it('keeps every whole change across a crash that tore the last line', () => {
+    const file = join(directory, 'torn.json');
+    const store = new PtsSandboxStore(file, new Map([['1', { PHP: { QRPH: '5' } }]]));
+    const paid = order({ kind: 'payment', channel: 'QRPH', acceptAmount: '1.5' });
+    store.add(paid);
+    store.add(order({ orderId: 'O2', transactionId: 'W2' }));
+    store.transition(paid, '2000', 'test');
+    const token = store.issueToken('1', 60);
+    // The process dies mid-write: no close(), half a line at the end.
+    appendFileSync(file, '{"op":"order","order":{"kind":"payment","userId":"1","ord');
+
+    const log: string[] = [];
+    const reopened = new PtsSandboxStore(file, new Map(), (line) => log.push(line));
+    expect(log.join('\n')).toContain('torn last line');
+    expect(reopened.get('1', 'O1')?.status).toBe('2000');
+    expect(reopened.get('1', 'O2')?.status).toBe('0000');
+    expect(reopened.balanceSheet('1').PHP.QRPH.total).toBe('6.5');
+    expect(reopened.findToken(token.accessToken)).toEqual({ userId: '1', expired: false });
+    // Opening compacted it: one snapshot line, the torn one gone, and appends go on from there.
+    expect(lines(file)).toHaveLength(1);
+    expect(readFileSync(file, 'utf8').endsWith('\n')).toBe(true);
+    reopened.add(order({ orderId: 'O3', transactionId: 'W3' }));
+    expect(lines(file)).toHaveLength(2);
+    expect(new PtsSandboxStore(file, new Map()).get('1', 'O3')).toBeDefined();
+  });
+
+  it('compacts the file when the changes outgrow the state, and on close', () => {
+    const file = join(directory, 'compact.json');
+    const store = new PtsSandboxStore(file, new Map());
+    const o = order({ confirmation: 'pending' });
+    store.add(o);
+    for (let i = 0; i < 2_000; i++) {
+      o.history.push({ status: '0000', at: new Date(0).toISOString(), cause: `poke ${i % 10}` });
+      if (o.history.length > 5) o.history.shift();
+      store.touch(o);
+    }
+    expect(statSync(file).size).toBeLessThan(PTS_SANDBOX_COMPACT_MIN_BYTES + 2_000);
+    expect(lines(file).length).toBeLessThan(2_000);
+    store.close();
+    expect(lines(file)).toHaveLength(1);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      format: 'pts-sandbox-state',
+      version: 1,
+    });
+    const reopened = new PtsSandboxStore(file, new Map());
+    expect(reopened.get('1', 'O1')?.history.at(-1)?.cause).toBe('poke 9');
+  });
+
+  it('refuses a state file with a broken line before its end, saying what to do', () => {
+    const file = join(directory, 'broken.json');
+    const store = new PtsSandboxStore(file, new Map());
+    store.add(order());
+    const [head, change] = lines(file);
+    writeFileSync(file, `${head}\n{not json\n${change}\n`);
+    expect(() => new PtsSandboxStore(file, new Map())).toThrow(/line 2 .*not JSON.*Move/);
   });
 });

@@ -1,50 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Decimal } from 'decimal.js';
 import type { PtsTransactionStatusCode } from '../pts/protocol/pts-codes.js';
-import type { PtsApiVersion } from '../pts/protocol/pts-fields.js';
 import { ptsTokenHash } from '../pts/protocol/pts-transaction-signature.js';
 import { randomAlphanumeric } from './credentials.js';
 import { PtsSandboxError } from './error.js';
-
-export type PtsSandboxOrderKind = 'payment' | 'withdraw';
-
-/** What a person does on the checkout page, or a test forces: B 5.1 outcomes. */
-export type PtsSandboxOutcome = 'pay' | 'fail' | 'expire' | 'error';
-
-/** An order as the gateway holds it. Amounts are decimal text, never floats. */
-export interface PtsSandboxOrder {
-  kind: PtsSandboxOrderKind;
-  /** The API version the order was created through; callbacks use its field tables. */
-  version: PtsApiVersion;
-  userId: string;
-  orderId: string;
-  transactionId: string;
-  channel: string;
-  /** `submit_currency` / `submit_amount`: the merchant's request, exactly as sent. */
-  currency: string;
-  amount: string;
-  acceptCurrency: string;
-  acceptAmount: string;
-  exchangeRate: string;
-  status: PtsTransactionStatusCode;
-  /** The `timestamp` of the merchant's request (sent back in the withdraw confirmation). */
-  requestTimestamp: number;
-  /** Unix seconds of the last status change: the `timestamp` of callbacks and queries. */
-  statusTimestamp: number;
-  createdAt: string;
-  callbackUrl?: string;
-  redirectUrl?: string;
-  errorUrl?: string;
-  payUrl?: string;
-  qrCode?: string;
-  referenceNumber?: string;
-  errorMessage?: string;
-  /** Withdrawals with a confirmation URL: where the confirmation stands. */
-  confirmation?: 'pending' | 'confirmed' | 'rejected';
-  history: { status: PtsTransactionStatusCode; at: string; cause: string }[];
-}
+import { isFinalStatus, snapshot, type PtsSandboxOrder } from './order.js';
+import { PtsSandboxStateFile, type PtsSandboxStateSnapshot } from './state-file.js';
 
 interface StoredToken {
   userId: string;
@@ -53,89 +14,56 @@ interface StoredToken {
   expiresAt: number;
 }
 
-interface StateFile {
-  format: 'pts-sandbox-state';
-  version: 1;
-  orders: PtsSandboxOrder[];
-  tokens: StoredToken[];
-  balances: Record<string, Record<string, Record<string, string>>>;
-  /** The port the sandbox last listened on: pay URLs it handed out point there. */
-  port?: number;
-}
+/** currency -> channel -> amount (decimal text). */
+type Balances = Record<string, Record<string, string>>;
 
-const FINAL: readonly PtsTransactionStatusCode[] = ['2000', '3000'];
+/** One line of the state file after its snapshot: what changed, replayed at start. */
+type StateChange =
+  /** An order as it now stands; with the merchant's balances when the change booked it. */
+  | { op: 'order'; order: PtsSandboxOrder; balances?: Balances }
+  /** A token issued, and the merchant's oldest ones dropped to make room. */
+  | { op: 'token'; token: StoredToken; dropped?: string[] }
+  | { op: 'expire-tokens'; userId?: string }
+  | { op: 'port'; port: number };
+
+type Snapshot = PtsSandboxStateSnapshot<PtsSandboxOrder, StoredToken, Balances>;
+
 /** Statuses a withdrawal holds funds in (they may still pay out). */
 const HOLDING: readonly PtsTransactionStatusCode[] = ['0000', '1000', '4000', '5000'];
 const RANDOM_CODE_TTL_SECONDS = 300;
 const MAX_TOKENS_PER_USER = 200;
 
-export function isFinalStatus(status: PtsTransactionStatusCode): boolean {
-  return FINAL.includes(status);
-}
-
 const unixNow = () => Math.floor(Date.now() / 1000);
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
 /**
- * The statuses an outcome walks an order through, from where it stands (A8 / B 5.1): pay goes
- * through 1000 to 2000, expired orders may still be paid, final orders never move.
- */
-export function plannedStatuses(
-  order: Pick<PtsSandboxOrder, 'status' | 'orderId'>,
-  outcome: PtsSandboxOutcome,
-): PtsTransactionStatusCode[] {
-  const from = order.status;
-  if (isFinalStatus(from)) {
-    throw new PtsSandboxError(
-      'order_final',
-      `PTS sandbox: order ${order.orderId} is final (${from}); it cannot be settled again`,
-    );
-  }
-  switch (outcome) {
-    case 'pay':
-      return from === '0000' ? ['1000', '2000'] : ['2000'];
-    case 'fail':
-      return ['3000'];
-    case 'expire':
-    case 'error': {
-      const to = outcome === 'expire' ? '5000' : '4000';
-      // An expired order may still fail into an error; nothing else goes back to 4000/5000.
-      const allowedFrom: PtsTransactionStatusCode[] =
-        to === '5000' ? ['0000', '1000'] : ['0000', '1000', '5000'];
-      if (!allowedFrom.includes(from)) {
-        throw new PtsSandboxError(
-          'transition_not_allowed',
-          `PTS sandbox: order ${order.orderId} is ${from}; it cannot become ${to}`,
-        );
-      }
-      return [to];
-    }
-  }
-}
-
-/**
- * Orders, balances and v1 tokens. In memory; with a state file, every change is written
- * through (whole file, atomically), so that a restart keeps orders and tokens.
+ * Orders, balances and v1 tokens. In memory; with a state file, every change is appended to
+ * it as one line (state-file.ts), so that a restart keeps orders and tokens.
  */
 export class PtsSandboxStore {
   private readonly orders = new Map<string, PtsSandboxOrder>();
   private readonly byTransactionId = new Map<string, PtsSandboxOrder>();
   private readonly tokens = new Map<string, StoredToken>();
   private readonly randomCodes = new Map<string, { code: string; expiresAt: number }[]>();
-  private readonly balances = new Map<string, Record<string, Record<string, string>>>();
+  private readonly balances = new Map<string, Balances>();
+  private readonly file?: PtsSandboxStateFile<PtsSandboxOrder, StoredToken, Balances, StateChange>;
   private listeningPort?: number;
 
   constructor(
-    private readonly stateFile: string | undefined,
+    stateFile: string | undefined,
     openingBalances: ReadonlyMap<
       string,
       Readonly<Record<string, Readonly<Record<string, string>>>>
     >,
+    log: (line: string) => void = () => undefined,
   ) {
     for (const [userId, balances] of openingBalances) {
       this.balances.set(userId, structuredClone(balances));
     }
-    if (stateFile && existsSync(stateFile)) this.load(stateFile);
+    if (stateFile) {
+      this.file = new PtsSandboxStateFile(stateFile);
+      this.load(this.file, log);
+    }
   }
 
   // ---- orders
@@ -162,7 +90,7 @@ export class PtsSandboxStore {
     if (this.orders.has(k)) return false;
     this.orders.set(k, order);
     this.byTransactionId.set(order.transactionId, order);
-    this.save();
+    this.save({ op: 'order', order });
     return true;
   }
 
@@ -184,14 +112,18 @@ export class PtsSandboxStore {
     order.statusTimestamp = Math.floor(at.getTime() / 1000);
     Object.assign(order, extra);
     order.history.push({ status, at: at.toISOString(), cause });
-    if (status === '2000') this.book(order);
-    this.save();
+    if (status === '2000') {
+      this.book(order);
+      this.save({ op: 'order', order, balances: this.balancesOf(order.userId) });
+    } else {
+      this.save({ op: 'order', order });
+    }
     return snapshot(order);
   }
 
   /** Saves a change made to an order in place (e.g. its confirmation state). */
-  touch(): void {
-    this.save();
+  touch(order: PtsSandboxOrder): void {
+    this.save({ op: 'order', order });
   }
 
   private book(order: PtsSandboxOrder): void {
@@ -270,12 +202,10 @@ export class PtsSandboxStore {
     const accessToken = randomAlphanumeric(48);
     const expiresAt = unixNow() + ttlSeconds;
     const tokenHash = sha256(accessToken);
-    this.tokens.set(tokenHash, { userId, tokenHash, expiresAt });
-    const mine = [...this.tokens.values()].filter((t) => t.userId === userId);
-    for (const old of mine.slice(0, Math.max(0, mine.length - MAX_TOKENS_PER_USER))) {
-      this.tokens.delete(old.tokenHash);
-    }
-    this.save();
+    const token = { userId, tokenHash, expiresAt };
+    this.tokens.set(tokenHash, token);
+    const dropped = this.dropOldTokens(userId);
+    this.save({ op: 'token', token, ...(dropped.length > 0 ? { dropped } : {}) });
     return { accessToken, expiresAt };
   }
 
@@ -288,7 +218,15 @@ export class PtsSandboxStore {
     for (const token of this.tokens.values()) {
       if (userId === undefined || token.userId === userId) token.expiresAt = 0;
     }
-    this.save();
+    this.save({ op: 'expire-tokens', ...(userId === undefined ? {} : { userId }) });
+  }
+
+  /** A merchant keeps its `MAX_TOKENS_PER_USER` newest tokens; returns the hashes dropped. */
+  private dropOldTokens(userId: string): string[] {
+    const mine = [...this.tokens.values()].filter((t) => t.userId === userId);
+    const old = mine.slice(0, Math.max(0, mine.length - MAX_TOKENS_PER_USER));
+    for (const token of old) this.tokens.delete(token.tokenHash);
+    return old.map((t) => t.tokenHash);
   }
 
   // ---- the port (pay URLs carry it, so a restart should listen there again)
@@ -298,64 +236,89 @@ export class PtsSandboxStore {
   }
 
   set port(port: number | undefined) {
-    if (port === this.listeningPort) return;
+    if (port === this.listeningPort || port === undefined) return;
     this.listeningPort = port;
-    this.save();
+    this.save({ op: 'port', port });
   }
 
   // ---- persistence
 
-  private save(): void {
-    if (!this.stateFile) return;
-    const state: StateFile = {
-      format: 'pts-sandbox-state',
-      version: 1,
+  /** Compacts the state file into one snapshot line and closes it. */
+  close(): void {
+    if (!this.file) return;
+    if (!this.file.compacted) this.file.compact(this.snapshotState());
+    this.file.release();
+  }
+
+  private save(change: StateChange): void {
+    this.file?.append(change, () => this.snapshotState());
+  }
+
+  private snapshotState(): Snapshot {
+    return {
       orders: [...this.orders.values()],
       tokens: [...this.tokens.values()],
       balances: Object.fromEntries(this.balances),
       ...(this.listeningPort ? { port: this.listeningPort } : {}),
     };
-    mkdirSync(dirname(this.stateFile), { recursive: true });
-    const temporary = `${this.stateFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(state)}\n`, { mode: 0o600 });
-    renameSync(temporary, this.stateFile);
   }
 
-  private load(stateFile: string): void {
-    let state: StateFile;
-    try {
-      state = JSON.parse(readFileSync(stateFile, 'utf8')) as StateFile;
-    } catch (error) {
-      throw new PtsSandboxError(
-        'state_unreadable',
-        `PTS sandbox: state file ${stateFile} is not JSON. Move it away to start with an empty sandbox.`,
-        { cause: error },
-      );
-    }
-    if (state?.format !== 'pts-sandbox-state' || state.version !== 1) {
-      throw new PtsSandboxError(
-        'state_unreadable',
-        `PTS sandbox: ${stateFile} is not a sandbox state file (version 1). Move it away to start with an empty sandbox.`,
-      );
-    }
-    for (const order of state.orders) {
-      this.orders.set(key(order.userId, order.orderId), order);
-      this.byTransactionId.set(order.transactionId, order);
-    }
+  private load(
+    file: PtsSandboxStateFile<PtsSandboxOrder, StoredToken, Balances, StateChange>,
+    log: (line: string) => void,
+  ): void {
+    const read = file.load();
+    if (!read) return;
+    const { snapshot: state, changes, tornTail } = read;
+    for (const order of state.orders) this.putOrder(order);
     for (const token of state.tokens) this.tokens.set(token.tokenHash, token);
     for (const [userId, balances] of Object.entries(state.balances)) {
       this.balances.set(userId, balances);
     }
-    if (Number.isInteger(state.port) && state.port! > 0 && state.port! < 65536) {
-      this.listeningPort = state.port;
+    if (state.port !== undefined) this.setPort(state.port);
+    for (const change of changes) this.replay(change, file.path);
+    if (tornTail) {
+      log(`state file ${file.path}: dropped a torn last line (a change cut short by a crash)`);
     }
+    if (!file.compacted) file.compact(this.snapshotState());
+  }
+
+  private replay(change: StateChange, path: string): void {
+    switch (change?.op) {
+      case 'order':
+        this.putOrder(change.order);
+        if (change.balances) this.balances.set(change.order.userId, change.balances);
+        return;
+      case 'token':
+        this.tokens.set(change.token.tokenHash, change.token);
+        for (const hash of change.dropped ?? []) this.tokens.delete(hash);
+        return;
+      case 'expire-tokens':
+        for (const token of this.tokens.values()) {
+          if (change.userId === undefined || token.userId === change.userId) token.expiresAt = 0;
+        }
+        return;
+      case 'port':
+        this.setPort(change.port);
+        return;
+      default:
+        throw new PtsSandboxError(
+          'state_unreadable',
+          `PTS sandbox: state file ${path} holds a change this sandbox does not know. Move it away to start with an empty sandbox.`,
+        );
+    }
+  }
+
+  private putOrder(order: PtsSandboxOrder): void {
+    this.orders.set(key(order.userId, order.orderId), order);
+    this.byTransactionId.set(order.transactionId, order);
+  }
+
+  private setPort(port: number | undefined): void {
+    if (Number.isInteger(port) && port! > 0 && port! < 65536) this.listeningPort = port;
   }
 }
 
 function key(userId: string, orderId: string): string {
   return `${userId}\u0000${orderId}`;
-}
-
-export function snapshot(order: PtsSandboxOrder): PtsSandboxOrder {
-  return structuredClone(order);
 }
