@@ -1,5 +1,5 @@
-import { runPtsCli } from './pts-cli.js';
-import { processCliIo } from './pts-cli-io.js';
+import { runPtsCli } from './cli.js';
+import { processCliIo } from './io.js';
 
 // `pts keygen --stdout | head -1` closes the pipe early: that is the reader's choice, not a crash.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -7,7 +7,7 @@ export {
   type PtsTestSandbox,
   type StartPtsSandboxOptions,
 } from './start-pts-sandbox.js';
-export { PtsSandbox } from './pts-sandbox.js';
+export { PtsSandbox } from './sandbox.js';
 export {
   generateSandboxCredentials,
   loadOrCreateSandboxCredentials,
@@ -15,7 +15,7 @@ export {
   type PtsSandboxCredentialFiles,
   type PtsSandboxCredentials,
   type PtsSandboxStoredCredentials,
-} from './pts-sandbox-credentials.js';
+} from './credentials.js';
 export {
   PTS_SANDBOX_DEFAULT_BALANCES,
   PTS_SANDBOX_DEFAULT_CHANNELS,
@@ -29,19 +29,15 @@ export {
   type PtsSandboxFault,
   type PtsSandboxFaultKind,
   type PtsSandboxFaultScope,
-} from './pts-sandbox-faults.js';
-export type { PtsSandboxRequestRecord } from './pts-sandbox-gateway.js';
-export type { PtsSandboxDeliveryKind, PtsSandboxDeliveryRecord } from './pts-sandbox-deliveries.js';
-export type {
-  PtsSandboxOrder,
-  PtsSandboxOrderKind,
-  PtsSandboxOutcome,
-} from './pts-sandbox-store.js';
-export type { PtsSandboxMerchantInfo } from './pts-sandbox-control.js';
-export { PtsSandboxError } from './pts-sandbox-error.js';
+} from './faults.js';
+export type { PtsSandboxRequestRecord } from './gateway.js';
+export type { PtsSandboxDeliveryKind, PtsSandboxDeliveryRecord } from './deliveries.js';
+export type { PtsSandboxOrder, PtsSandboxOrderKind, PtsSandboxOutcome } from './order.js';
+export type { PtsSandboxMerchantInfo } from './control.js';
+export { PtsSandboxError } from './error.js';
 export {
   PTS_SANDBOX_DEFAULT_EXCHANGE_RATES,
   type PtsSandboxChargeOutcome,
   type PtsSandboxSubscription,
   type PtsSandboxSubscriptionPayment,
-} from './pts-sandbox-subscriptions.js';
+} from './subscriptions.js';

@@ -1,5 +1,5 @@
-import { PtsSandbox } from './pts-sandbox.js';
-import { ptsSandboxSetupFromEnv } from './pts-sandbox-standalone.js';
+import { PtsSandbox } from './sandbox.js';
+import { ptsSandboxSetupFromEnv } from './standalone.js';
 
 /** `npm run sandbox`: the gateway simulator on its own, configured from the environment. */
 async function main(): Promise<void> {

@@ -1,14 +1,11 @@
 import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
 import type { PtsApiVersion } from '../pts/protocol/pts-fields.js';
-import {
-  generateSandboxCredentials,
-  type PtsSandboxCredentials,
-} from './pts-sandbox-credentials.js';
-import type { PtsSandboxDeliveryRecord } from './pts-sandbox-deliveries.js';
-import { PtsSandboxError } from './pts-sandbox-error.js';
+import { generateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
+import type { PtsSandboxDeliveryRecord } from './deliveries.js';
+import { PtsSandboxError } from './error.js';
 import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
-import type { PtsSandboxOutcome } from './pts-sandbox-store.js';
-import { PtsSandbox } from './pts-sandbox.js';
+import type { PtsSandboxOutcome } from './order.js';
+import { PtsSandbox } from './sandbox.js';
 
 /** What `startPtsSandbox` takes; everything is optional. */
 export interface StartPtsSandboxOptions extends Omit<

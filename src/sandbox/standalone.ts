@@ -1,0 +1,157 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { loadOrCreateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
+import { PtsSandboxError } from './error.js';
+import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
+
+/** Port of `npm run sandbox` when `PTS_SANDBOX_PORT` is unset. */
+export const PTS_SANDBOX_DEFAULT_PORT = 4010;
+
+export interface PtsSandboxStandaloneSetup {
+  options: PtsSandboxOptions;
+  /** Lines for the console: where things are, never a secret. */
+  banner: (url: string) => string[];
+}
+
+const MERCHANT_ENV = [
+  'PTS_SANDBOX_USER_ID',
+  'PTS_SANDBOX_SAFECODE',
+  'PTS_SANDBOX_GUID',
+  'PTS_SANDBOX_TRANSACTION_SECRET',
+] as const;
+
+/**
+ * Maps the environment of `npm run sandbox` to options (the one place that reads it):
+ * - `PTS_SANDBOX_PORT` (default 4010), `PTS_SANDBOX_HOST` (127.0.0.1), `PTS_SANDBOX_PUBLIC_URL`;
+ * - the merchant, either all of `PTS_SANDBOX_USER_ID`, `_SAFECODE`, `_GUID`,
+ *   `_TRANSACTION_SECRET`, `_MERCHANT_PUBLIC_KEY[_FILE]`, `_GATEWAY_PRIVATE_KEY[_FILE]`, or
+ *   credentials generated once and kept in `PTS_SANDBOX_DATA_DIR` (default `.data/sandbox`);
+ * - `PTS_SANDBOX_WITHDRAW_CONFIRM_URL`, `PTS_SANDBOX_WITHDRAW_DELAY_MS`;
+ * - `PTS_SANDBOX_STATE_FILE` (default `<data dir>/state.json`; `memory` keeps nothing).
+ */
+export async function ptsSandboxSetupFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  log: (line: string) => void,
+): Promise<PtsSandboxStandaloneSetup> {
+  const problems: string[] = [];
+  const dataDir = resolve(env.PTS_SANDBOX_DATA_DIR || join('.data', 'sandbox'));
+  const port = integer(
+    env.PTS_SANDBOX_PORT,
+    PTS_SANDBOX_DEFAULT_PORT,
+    'PTS_SANDBOX_PORT',
+    problems,
+  );
+  const withdrawDelayMs = env.PTS_SANDBOX_WITHDRAW_DELAY_MS
+    ? integer(env.PTS_SANDBOX_WITHDRAW_DELAY_MS, 1000, 'PTS_SANDBOX_WITHDRAW_DELAY_MS', problems)
+    : undefined;
+
+  const given = MERCHANT_ENV.filter((name) => env[name]);
+  let merchant: PtsSandboxMerchant;
+  let gatewayPrivateKey: string;
+  let where: string[];
+  if (given.length > 0) {
+    for (const name of MERCHANT_ENV) {
+      if (!env[name]) problems.push(`${name} is missing (the other merchant settings are set)`);
+    }
+    const merchantPublicKey = await keyFromEnv(env, 'PTS_SANDBOX_MERCHANT_PUBLIC_KEY', problems);
+    gatewayPrivateKey = await keyFromEnv(env, 'PTS_SANDBOX_GATEWAY_PRIVATE_KEY', problems);
+    merchant = {
+      userId: env.PTS_SANDBOX_USER_ID ?? '',
+      safecode: env.PTS_SANDBOX_SAFECODE ?? '',
+      guid: env.PTS_SANDBOX_GUID ?? '',
+      transactionSecret: env.PTS_SANDBOX_TRANSACTION_SECRET ?? '',
+      merchantPublicKey,
+    };
+    where = ['merchant from PTS_SANDBOX_* settings'];
+  } else {
+    const stored = await loadOrCreateSandboxCredentials(dataDir);
+    const c: PtsSandboxCredentials = stored.credentials;
+    merchant = {
+      userId: c.userId,
+      safecode: c.safecode,
+      guid: c.guid,
+      transactionSecret: c.transactionSecret,
+      merchantPublicKey: c.merchantPublicKeyPem,
+    };
+    gatewayPrivateKey = c.gatewayPrivateKeyPem;
+    where = [
+      `credentials ${stored.created ? 'generated into' : 'read from'} ${stored.files.credentials}`,
+      // Values the service's .env and a host's PtsModule account take alike (the module reads
+      // no files): the public key inline as one line, secrets by where they are.
+      'for your .env (the service, or a host app mapping them to PtsModule account options):',
+      `  PTS_USER_ID=${c.userId}`,
+      `  PTS_GUID=${c.guid}`,
+      `  PTS_SAFECODE=<"safecode" in ${stored.files.credentials}>`,
+      `  PTS_TRANSACTION_SECRET=<"transactionSecret" in ${stored.files.credentials}>`,
+      `  PTS_MERCHANT_PRIVATE_KEY=<the PEM in ${stored.files.merchantPrivateKey}, on one line with \\n for its line breaks>`,
+      `  PTS_GATEWAY_PUBLIC_KEY=${c.gatewayPublicKeyPem.trim().replace(/\n/g, '\\n')}`,
+    ];
+  }
+  if (env.PTS_SANDBOX_WITHDRAW_CONFIRM_URL) {
+    merchant.withdrawConfirmUrl = env.PTS_SANDBOX_WITHDRAW_CONFIRM_URL;
+  }
+  if (problems.length > 0) {
+    throw new PtsSandboxError(
+      'invalid_environment',
+      `PTS sandbox: ${problems.length} setting problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+  const stateSetting = env.PTS_SANDBOX_STATE_FILE;
+  const stateFile =
+    stateSetting === 'memory' ? undefined : resolve(stateSetting || join(dataDir, 'state.json'));
+  return {
+    options: {
+      gatewayPrivateKey,
+      merchants: [merchant],
+      port,
+      host: env.PTS_SANDBOX_HOST || '127.0.0.1',
+      publicUrl: env.PTS_SANDBOX_PUBLIC_URL || undefined,
+      withdrawDelayMs,
+      stateFile,
+      log,
+    },
+    banner: (url) => [
+      `PTS sandbox gateway on ${url} (v1 and v2)`,
+      `merchant user_id=${merchant.userId} guid=${merchant.guid}`,
+      ...where,
+      `  PTS_BASE_URL=${url}`,
+      `state: ${stateFile ?? 'in memory'}`,
+      `control API: ${url}/sandbox/control (sandbox only, unauthenticated)`,
+    ],
+  };
+}
+
+function integer(
+  text: string | undefined,
+  fallback: number,
+  name: string,
+  problems: string[],
+): number {
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < 0) {
+    problems.push(`${name} must be a whole number >= 0, got "${text}"`);
+    return fallback;
+  }
+  return value;
+}
+
+async function keyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  name: string,
+  problems: string[],
+): Promise<string> {
+  const inline = env[name];
+  const file = env[`${name}_FILE`];
+  if (inline) return inline.replace(/\\n/g, '\n');
+  if (file) {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (error) {
+      problems.push(`${name}_FILE (${file}) cannot be read: ${(error as Error).message}`);
+      return '';
+    }
+  }
+  problems.push(`${name} or ${name}_FILE is missing`);
+  return '';
+}
