@@ -1,6 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import { PtsAccessTokens } from './client/pts-access-tokens.js';
 import { PtsClient } from './client/pts-client.js';
+import { PtsExchange } from './client/pts-exchange.js';
 import { PtsTransport } from './client/pts-transport.js';
 import { PtsMetrics } from './metrics/pts-metrics.js';
 import { PtsAccounts } from './options/pts-accounts.js';
@@ -67,11 +68,12 @@ export const PTS_OPTIONS_PROVIDERS: Provider[] = [
   },
 ];
 
-/** The gateway client: transport, shared v1 token cache, metrics. */
+/** The gateway client: transport, shared v1 token cache, one call's exchange, metrics. */
 export const PTS_CLIENT_PROVIDERS: Provider[] = [
   PtsMetrics,
   PtsTransport,
   PtsAccessTokens,
+  PtsExchange,
   PtsClient,
 ];
 
