@@ -16,6 +16,8 @@ import { PtsOrderMetrics } from './metrics/pts-order-metrics.js';
 import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
+import { PtsOrderIntake } from './orders/pts-order-intake.js';
+import { PtsOrderQueries } from './orders/pts-order-queries.js';
 import { PtsPayments } from './orders/pts-payments.js';
 import { PtsJobs } from './orders/pts-jobs.js';
 import { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
@@ -23,6 +25,7 @@ import { PtsOrderSync } from './orders/pts-order-sync.js';
 import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
 import { PtsRetention } from './orders/pts-retention.js';
 import { PtsSubscriptionCallbacks } from './subscriptions/pts-subscription-callbacks.js';
+import { PtsSubscriptionQueries } from './subscriptions/pts-subscription-queries.js';
 import { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
@@ -87,7 +90,10 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsOrderSync,
   PtsOrderReconciler,
   PtsRetention,
+  PtsOrderIntake,
+  PtsOrderQueries,
   PtsPayments,
+  PtsSubscriptionQueries,
   PtsSubscriptions,
   PtsSubscriptionCallbacks,
   PtsCallbackProcessor,
