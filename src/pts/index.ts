@@ -93,13 +93,9 @@ export type { PtsTransactionSignatureOver } from './protocol/pts-transaction-sig
 
 // Orders: the persisted, state-machine-guarded layer, host events, callbacks
 export { PtsPayments } from './orders/pts-payments.js';
-export type {
-  PtsCreatePaymentInput,
-  PtsCreateWithdrawInput,
-  PtsOrderDetail,
-  PtsOrderListQuery,
-  PtsPage,
-} from './orders/pts-payments.js';
+export type { PtsCreatePaymentInput, PtsCreateWithdrawInput } from './orders/pts-payments.js';
+export type { PtsOrderDetail, PtsOrderListQuery } from './orders/pts-order-queries.js';
+export type { PtsPage } from './orders/pts-order-cursor.js';
 export { PtsOrderEntity } from './orders/pts-order.entity.js';
 export { PtsOrderHistoryEntity } from './orders/pts-order-history.entity.js';
 export type { PtsTransitionCause } from './orders/pts-order-history.entity.js';
@@ -154,13 +150,14 @@ export type {
   PtsSubscriptionPaymentSummary,
   PtsSubscriptionPeriodUnit,
 } from './client/pts-subscription.types.js';
-export { PtsSubscriptions, scrubCard } from './subscriptions/pts-subscriptions.js';
+export { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
+export type { PtsCreateSubscriptionInput } from './subscriptions/pts-subscriptions.js';
+export { scrubCard } from './subscriptions/pts-subscription-card.js';
 export type {
-  PtsCreateSubscriptionInput,
   PtsSubscriptionDetail,
   PtsSubscriptionListQuery,
   PtsSubscriptionRecord,
-} from './subscriptions/pts-subscriptions.js';
+} from './subscriptions/pts-subscription-queries.js';
 export { PtsSubscriptionEntity } from './subscriptions/pts-subscription.entity.js';
 export { PtsSubscriptionPaymentEntity } from './subscriptions/pts-subscription-payment.entity.js';
 export {

@@ -1,6 +1,7 @@
 import type { Provider, Type } from '@nestjs/common';
 import { PtsAccessTokens } from './client/pts-access-tokens.js';
 import { PtsClient } from './client/pts-client.js';
+import { PtsExchange } from './client/pts-exchange.js';
 import { PtsTransport } from './client/pts-transport.js';
 import { PtsMetrics } from './metrics/pts-metrics.js';
 import { PtsAccounts } from './options/pts-accounts.js';
@@ -15,6 +16,8 @@ import { PtsOrderMetrics } from './metrics/pts-order-metrics.js';
 import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
 import { PTS_ORDERS_SETTINGS } from './orders/pts-orders-settings.js';
 import { PtsOutboxDispatcher } from './orders/pts-outbox-dispatcher.js';
+import { PtsOrderIntake } from './orders/pts-order-intake.js';
+import { PtsOrderQueries } from './orders/pts-order-queries.js';
 import { PtsPayments } from './orders/pts-payments.js';
 import { PtsJobs } from './orders/pts-jobs.js';
 import { PtsOrderReconciler } from './orders/pts-order-reconciler.js';
@@ -22,6 +25,7 @@ import { PtsOrderSync } from './orders/pts-order-sync.js';
 import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
 import { PtsRetention } from './orders/pts-retention.js';
 import { PtsSubscriptionCallbacks } from './subscriptions/pts-subscription-callbacks.js';
+import { PtsSubscriptionQueries } from './subscriptions/pts-subscription-queries.js';
 import { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
 import { PtsSigner } from './protocol/pts-signer.js';
@@ -67,11 +71,12 @@ export const PTS_OPTIONS_PROVIDERS: Provider[] = [
   },
 ];
 
-/** The gateway client: transport, shared v1 token cache, metrics. */
+/** The gateway client: transport, shared v1 token cache, one call's exchange, metrics. */
 export const PTS_CLIENT_PROVIDERS: Provider[] = [
   PtsMetrics,
   PtsTransport,
   PtsAccessTokens,
+  PtsExchange,
   PtsClient,
 ];
 
@@ -85,7 +90,10 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsOrderSync,
   PtsOrderReconciler,
   PtsRetention,
+  PtsOrderIntake,
+  PtsOrderQueries,
   PtsPayments,
+  PtsSubscriptionQueries,
   PtsSubscriptions,
   PtsSubscriptionCallbacks,
   PtsCallbackProcessor,

@@ -1,4 +1,20 @@
+import type { SelectQueryBuilder } from 'typeorm';
 import { PtsInvalidRequestError } from '../errors/pts-error.js';
+import type { PtsOrderEntity } from './pts-order.entity.js';
+import { ptsExactTimeSql } from './pts-reconcile-schedule.js';
+
+export interface PtsPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** The most rows one page of an admin list carries. */
+export const PTS_MAX_PAGE = 200;
+
+/** A page size as asked, kept within 1 to `PTS_MAX_PAGE`; 50 when not asked. */
+export function ptsPageLimit(limit: number | undefined): number {
+  return Math.min(Math.max(limit ?? 50, 1), PTS_MAX_PAGE);
+}
 
 /**
  * The opaque cursor of the order lists (orders, subscriptions): the last row's `created_at`
@@ -31,4 +47,40 @@ export function decodeOrderCursor(cursor: string): [string, string] {
     'cursor is not one this API returned',
     'cursor',
   );
+}
+
+/**
+ * One page of orders, newest first, from a query builder over `PtsOrderEntity` aliased `o`
+ * that carries the list's filters: keyset on `(created_at, id)`, stable under inserts;
+ * `nextCursor` continues after the last item. The cursor keeps `created_at` to the
+ * microsecond, which a JavaScript `Date` would cut to milliseconds, so PostgreSQL prints it.
+ */
+export async function pageOfOrders(
+  qb: SelectQueryBuilder<PtsOrderEntity>,
+  limit: number,
+  cursor: string | undefined,
+): Promise<PtsPage<PtsOrderEntity>> {
+  qb.addSelect(ptsExactTimeSql('o.created_at'), 'cursor_at')
+    .orderBy('o.created_at', 'DESC')
+    .addOrderBy('o.id', 'DESC')
+    .limit(limit + 1);
+  if (cursor) {
+    const [at, id] = decodeOrderCursor(cursor);
+    qb.andWhere(
+      '(o.created_at, o.id) < (CAST(:cursorAt AS timestamptz), CAST(:cursorId AS uuid))',
+      {
+        cursorAt: at,
+        cursorId: id,
+      },
+    );
+  }
+  const { entities, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
+  const items = entities.slice(0, limit);
+  const last =
+    items.length === limit && entities.length > limit ? items[items.length - 1] : undefined;
+  const lastRaw = last ? raw[items.length - 1] : undefined;
+  return {
+    items,
+    nextCursor: last && lastRaw ? encodeOrderCursor(lastRaw.cursor_at, last.id) : null,
+  };
 }

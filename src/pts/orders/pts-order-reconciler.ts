@@ -5,6 +5,7 @@ import { PtsGatewayError } from '../errors/pts-error.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsJobs, PTS_JOB_QUEUES, type PtsJob } from './pts-jobs.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
+import { PtsOutboxEntity } from './pts-outbox.entity.js';
 import { PtsOrderSync } from './pts-order-sync.js';
 import { PtsOrderTransitions } from './pts-order-transitions.js';
 import {
@@ -84,10 +85,12 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
     }
     // A subscription has no query at PTS (docs/protocol.md B4.11): never asked, never moved here.
     if (!isReconciledKind(claimed.kind) || !PTS_RECONCILED_STATUSES.has(claimed.status)) {
-      await this.dataSource.query(
-        `UPDATE pts_orders SET next_reconcile_at = NULL WHERE id = $1 AND status = $2`,
-        [orderRef, claimed.status],
-      );
+      await this.dataSource
+        .createQueryBuilder()
+        .update(PtsOrderEntity)
+        .set({ nextReconcileAt: null })
+        .where('id = :orderRef AND status = :status', { orderRef, status: claimed.status })
+        .execute();
       return;
     }
     const order = await this.dataSource.getRepository(PtsOrderEntity).findOneByOrFail({
@@ -121,13 +124,17 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
    * host events whose delivery was lost get theirs. Cheap: index range scans, batched.
    */
   async sweep(lostAfterMs: number): Promise<{ orders: number; events: number }> {
-    const orders = await this.dataSource.query<{ id: string; since: string; attempt: number }[]>(
-      `SELECT id, ${ptsExactTimeSql('status_changed_at')} AS since, reconcile_attempts AS attempt
-         FROM pts_orders
-        WHERE next_reconcile_at < now() - make_interval(secs => $1)
-        ORDER BY next_reconcile_at LIMIT $2`,
-      [lostAfterMs / 1000, SWEEP_BATCH],
-    );
+    const lostSecs = lostAfterMs / 1000;
+    const orders = await this.dataSource
+      .getRepository(PtsOrderEntity)
+      .createQueryBuilder('o')
+      .select('o.id', 'id')
+      .addSelect(ptsExactTimeSql('o.status_changed_at'), 'since')
+      .addSelect('o.reconcile_attempts', 'attempt')
+      .where('o.next_reconcile_at < now() - make_interval(secs => :lostSecs)', { lostSecs })
+      .orderBy('o.next_reconcile_at')
+      .limit(SWEEP_BATCH)
+      .getRawMany<{ id: string; since: string; attempt: number }>();
     await this.jobs.sendMany(
       PTS_JOB_QUEUES.reconcile,
       orders.map((o): PtsReconcileWakeUp => ({
@@ -137,17 +144,20 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
       })),
       this.schedule.wakeUpOptions(),
     );
-    const events = await this.dataSource.query<{ order_ref: string }[]>(
-      `SELECT DISTINCT order_ref FROM (
-         SELECT order_ref FROM pts_outbox
-          WHERE delivered_at IS NULL AND dead_at IS NULL
-            AND available_at < now() - make_interval(secs => $1)
-          ORDER BY available_at LIMIT $2) due`,
-      [lostAfterMs / 1000, SWEEP_BATCH],
-    );
+    const due = await this.dataSource
+      .getRepository(PtsOutboxEntity)
+      .createQueryBuilder('e')
+      .select('e.order_ref', 'orderRef')
+      .where('e.delivered_at IS NULL AND e.dead_at IS NULL')
+      .andWhere('e.available_at < now() - make_interval(secs => :lostSecs)', { lostSecs })
+      .orderBy('e.available_at')
+      .limit(SWEEP_BATCH)
+      .getRawMany<{ orderRef: string }>();
+    // One wake-up per order: its delivery takes all of its pending events.
+    const events = [...new Set(due.map((e) => e.orderRef))];
     await this.jobs.sendMany(
       PTS_JOB_QUEUES.events,
-      events.map((e) => ({ orderRef: e.order_ref })),
+      events.map((orderRef) => ({ orderRef })),
     );
     if (orders.length > 0) this.jobs.notify(PTS_JOB_QUEUES.reconcile);
     if (events.length > 0) this.jobs.notify(PTS_JOB_QUEUES.events);
@@ -159,6 +169,9 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
    * other query holds it.
    */
   private async claim(wakeUp: PtsReconcileWakeUp): Promise<Claimed | undefined> {
+    // Hand-written because it is the claim: one atomic conditional UPDATE that takes the lease
+    // and answers with the step it took it at (`status_changed_at` as exact text, microseconds
+    // a `Date` would lose), which the release and the schedule compare against.
     const rows = await this.dataSource.query<Claimed[]>(
       `WITH claimed AS (
          UPDATE pts_orders SET next_reconcile_at = now() + make_interval(secs => $2)
@@ -175,12 +188,14 @@ export class PtsOrderReconciler implements OnApplicationBootstrap {
 
   /** A failed try hands the order back, due now, for the engine's retry (same step). */
   private async release(orderRef: string, claimed: Claimed): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE pts_orders SET next_reconcile_at = now()
-        WHERE id = $1 AND next_reconcile_at > now()
-          AND status_changed_at = $2::timestamptz AND reconcile_attempts = $3`,
-      [orderRef, claimed.since, claimed.attempts],
-    );
+    await this.dataSource
+      .createQueryBuilder()
+      .update(PtsOrderEntity)
+      .set({ nextReconcileAt: () => 'now()' })
+      .where('id = :orderRef AND next_reconcile_at > now()', { orderRef })
+      .andWhere('status_changed_at = CAST(:since AS timestamptz)', { since: claimed.since })
+      .andWhere('reconcile_attempts = :attempts', { attempts: claimed.attempts })
+      .execute();
   }
 
   private async advance(order: PtsOrderEntity, claimed: Claimed): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PtsGatewayError } from '../errors/pts-error.js';
-import { scrubCard } from './pts-subscriptions.js';
+import { scrubCard } from './pts-subscription-card.js';
 
 const card = { number: '4111111111111111', expMonth: '07', expYear: '2031', cvc: '9417' };
 

@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
+import {
+  isPtsOutcomeUnknown,
+  PtsError,
+  PtsGatewayError,
+  PtsInvalidRequestError,
+} from '../errors/pts-error.js';
+import { PtsDuplicateOrderError, PtsIdempotencyConflictError } from '../errors/pts-order-errors.js';
+import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
+import { PtsOrderEntity } from './pts-order.entity.js';
+import { PtsOrderTransitions, type PtsTransitionRequest } from './pts-order-transitions.js';
+
+/** The columns a new order starts with; every other column takes its default. */
+export type PtsNewOrder = Pick<
+  PtsOrderEntity,
+  | 'account'
+  | 'userId'
+  | 'apiVersion'
+  | 'kind'
+  | 'orderId'
+  | 'amount'
+  | 'currency'
+  | 'channel'
+  | 'callbackUrl'
+  | 'redirectUrl'
+  | 'errorUrl'
+  | 'remark'
+  | 'details'
+  | 'idempotencyKey'
+  | 'requestFingerprint'
+>;
+
+/** The order id a caller gave, checked, or a generated one (sortable, URL-safe; A9). */
+export function checkedOrderId(orderId: string | undefined): string {
+  if (orderId !== undefined && !PTS_ORDER_ID_PATTERN.test(orderId)) {
+    throw new PtsInvalidRequestError(
+      'invalid_order_id',
+      'orderId must be 1 to 64 characters of letters, digits, "_" and "-"',
+      'orderId',
+    );
+  }
+  return orderId ?? generatePtsOrderId();
+}
+
+/**
+ * What payments, withdrawals and subscriptions share when they create an order: it is stored as
+ * `created`, committed, before its request leaves (A8).
+ */
+@Injectable()
+export class PtsOrderIntake {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transitions: PtsOrderTransitions,
+  ) {}
+
+  /**
+   * Stores the order as `created` with its first history row and event, committed before the
+   * request leaves (A8); `alongside` writes the rows that belong to it in the same transaction.
+   * When its order id or idempotency key is taken: a retry with the same key and request gets
+   * the earlier order (`fresh: false`); any other is `PtsIdempotencyConflictError` or
+   * `PtsDuplicateOrderError`.
+   */
+  async insertCreated(
+    values: PtsNewOrder,
+    alongside?: (manager: EntityManager, orderRef: string) => Promise<void>,
+  ): Promise<{ order: PtsOrderEntity; fresh: boolean }> {
+    const inserted = await this.dataSource.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(PtsOrderEntity)
+        // jsonb `details`: TypeORM's deep-partial type cannot say `Record<string, unknown>`.
+        .values({ ...values, status: 'created' } as QueryDeepPartialEntity<PtsOrderEntity>)
+        // Either unique key (order id, idempotency key) taken: nothing stored, decided below.
+        .orIgnore()
+        .returning('id')
+        .updateEntity(false)
+        .execute();
+      const rows = result.raw as { id: string }[];
+      if (rows.length === 0) return undefined;
+      await alongside?.(manager, rows[0].id);
+      const order = await this.transitions.lock(manager, rows[0].id);
+      await this.transitions.recordCreated(manager, order);
+      return order;
+    });
+    if (inserted) return { order: inserted, fresh: true };
+    if (values.idempotencyKey !== null) {
+      const previous = await this.dataSource.getRepository(PtsOrderEntity).findOneBy({
+        account: values.account,
+        idempotencyKey: values.idempotencyKey,
+      });
+      if (previous) {
+        if (
+          previous.requestFingerprint !== values.requestFingerprint ||
+          previous.kind !== values.kind
+        ) {
+          throw new PtsIdempotencyConflictError(values.idempotencyKey, previous.orderId);
+        }
+        return { order: previous, fresh: false };
+      }
+    }
+    throw new PtsDuplicateOrderError(values.orderId, values.account);
+  }
+}
+
+/**
+ * The move that ends a failed create: `unknown` when it may have reached PTS
+ * (`isPtsOutcomeUnknown`), else `rejected`, with the PTS or error code and the message kept on
+ * the order. `code` is for the caller's log line.
+ */
+export function failedCreate(
+  error: unknown,
+  message: string,
+): { request: PtsTransitionRequest; code: string } {
+  const unknown = isPtsOutcomeUnknown(error);
+  const code =
+    error instanceof PtsGatewayError
+      ? error.ptsCode
+      : error instanceof PtsError
+        ? error.code
+        : 'internal';
+  return {
+    code,
+    request: {
+      to: unknown ? 'unknown' : 'rejected',
+      cause: unknown ? 'gateway_no_answer' : 'gateway_rejected',
+      detail: message.slice(0, 500),
+      patch: { errorCode: code.slice(0, 16), errorMessage: message.slice(0, 2000) },
+    },
+  };
+}
