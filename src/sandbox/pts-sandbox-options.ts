@@ -1,9 +1,32 @@
+import { PtsProblems } from '../pts/options/pts-option-check.js';
+import {
+  isRecord,
+  PtsBoolean,
+  PtsInteger,
+  PtsKeyInput,
+  PtsNonEmptyString,
+  PtsOneOf,
+  PtsRecord,
+  PtsRequired,
+  ptsRule,
+  PtsString,
+  PtsStringList,
+} from '../pts/options/pts-option-rules.js';
+import {
+  PTS_AES_KEY_MODES,
+  PTS_NULL_RENDERINGS,
+  PTS_TIMEOUT_RANGE,
+  PTS_TRANSACTION_SIGNATURE_OVER,
+} from '../pts/options/pts-options-schema.js';
 import { PtsCipher, type PtsAesKeyMode } from '../pts/protocol/pts-cipher.js';
-import type { PtsKeyInput } from '../pts/protocol/pts-keys.js';
+import {
+  parsePtsPrivateKey,
+  parsePtsPublicKey,
+  type PtsKeyInput as PtsKey,
+} from '../pts/protocol/pts-keys.js';
 import type { PtsNullRendering } from '../pts/protocol/pts-sign-string.js';
 import { PtsSigner } from '../pts/protocol/pts-signer.js';
 import type { PtsTransactionSignatureOver } from '../pts/protocol/pts-transaction-signature.js';
-import { PtsError } from '../pts/errors/pts-error.js';
 import { PtsSandboxError } from './pts-sandbox-error.js';
 import type { PtsSandboxFault } from './pts-sandbox-faults.js';
 
@@ -24,7 +47,7 @@ export interface PtsSandboxMerchant {
   guid: string;
   transactionSecret: string;
   /** The merchant's uploaded RSA public key (PEM SPKI/PKCS#1 or bare base64). */
-  merchantPublicKey: PtsKeyInput;
+  merchantPublicKey: PtsKey;
   /** When set, every withdrawal is first confirmed here (B 1.5, 4.10). */
   withdrawConfirmUrl?: string;
   /** Opening balances, currency -> channel -> decimal text. Default `PHP: {QRPH, QRPH_INSTAPAY}`. */
@@ -43,7 +66,7 @@ export interface PtsSandboxMerchant {
 
 export interface PtsSandboxOptions {
   /** The gateway's RSA private key; it signs every answer, callback and confirmation. */
-  gatewayPrivateKey: PtsKeyInput;
+  gatewayPrivateKey: PtsKey;
   merchants: PtsSandboxMerchant[];
   /** Default 0 (any free port). */
   port?: number;
@@ -110,7 +133,7 @@ export interface PtsSandboxAccount {
 
 export interface PtsSandboxSettings {
   readonly accounts: readonly PtsSandboxAccount[];
-  readonly gatewayPrivateKey: PtsKeyInput;
+  readonly gatewayPrivateKey: PtsKey;
   readonly port: number;
   readonly host: string;
   readonly publicUrl?: string;
@@ -130,113 +153,183 @@ export interface PtsSandboxSettings {
   >;
 }
 
-/** Applies defaults and checks every option; all problems are reported together. */
+/** Defaults of `PtsSandboxOptions`, each written here only. */
+export const PTS_SANDBOX_DEFAULTS = {
+  port: 0,
+  host: '127.0.0.1',
+  withdrawDelayMs: 1000,
+  autoSettleWithdrawals: true,
+  callbackRetry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000 },
+  callbackTimeoutMs: 5000,
+  tokenTtlSeconds: 7200,
+  timestampToleranceSeconds: 5,
+  subscriptionUnitMs: 60_000,
+  transactionSignatureOver: 'body',
+  currencies: ['PHP'],
+} as const;
+
+const DAY_MS = 86_400_000;
+const HttpUrl = () => ptsRule('invalid_url', isHttpUrl, () => 'must be an http(s) URL.', 'httpUrl');
+const List = (what: string) =>
+  ptsRule('invalid_option', Array.isArray, () => `must be a list of ${what}.`, 'list');
+const SECRET = 'the same value as the merchant account of the module';
+
+/** The sandbox's options, checked with the module's rules (src/pts/options/pts-option-rules.ts). */
+class PtsSandboxMerchantSchema {
+  @PtsRequired('it is the merchant identification (user_id) the merchant account uses')
+  @PtsString()
+  userId?: unknown;
+  @PtsRequired(`it is ${SECRET}`) @PtsString() safecode?: unknown;
+  @PtsRequired(`it is ${SECRET}`) @PtsString() guid?: unknown;
+  @PtsRequired(`it is ${SECRET}`) @PtsString() transactionSecret?: unknown;
+  @PtsRequired("it is the merchant's RSA public key (PEM SPKI or PKCS#1, or its bare base64 body)")
+  @PtsKeyInput("the merchant's RSA public key")
+  merchantPublicKey?: unknown;
+  @HttpUrl() withdrawConfirmUrl?: unknown;
+  @PtsRecord('currency -> channel -> decimal text') balances?: unknown;
+  @PtsOneOf(PTS_AES_KEY_MODES) aesKeyMode?: unknown;
+  @PtsOneOf(PTS_TRANSACTION_SIGNATURE_OVER) transactionSignatureOver?: unknown;
+  @PtsOneOf(PTS_NULL_RENDERINGS) nullRendering?: unknown;
+  @PtsStringList('currency codes, e.g. ["PHP"]') currencies?: unknown;
+  @List('channels as support-channel answers them') channels?: unknown;
+}
+
+class PtsSandboxRetrySchema {
+  @PtsInteger({ min: 1, max: 100, unit: 'attempts' }) attempts?: unknown;
+  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) baseDelayMs?: unknown;
+  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) maxDelayMs?: unknown;
+}
+
+class PtsSandboxOptionsSchema {
+  @PtsRequired('it is the RSA private key the sandbox signs with, as PEM or bare base64')
+  @PtsKeyInput('the gateway RSA private key')
+  gatewayPrivateKey?: unknown;
+  @ptsRule(
+    'invalid_option',
+    (value) => Array.isArray(value) && value.length > 0,
+    () => 'must list at least one merchant.',
+    'merchants',
+    { required: true },
+  )
+  merchants?: unknown;
+  @PtsInteger({ min: 0, max: 65_535, unit: 'port' }) port?: unknown;
+  @PtsNonEmptyString('a host name or address to listen on') host?: unknown;
+  @HttpUrl() publicUrl?: unknown;
+  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) withdrawDelayMs?: unknown;
+  @PtsBoolean() autoSettleWithdrawals?: unknown;
+  @PtsRecord('{ attempts?, baseDelayMs?, maxDelayMs? }') callbackRetry?: unknown;
+  @PtsInteger(PTS_TIMEOUT_RANGE) callbackTimeoutMs?: unknown;
+  @PtsInteger({ min: 0, max: 30 * 86_400, unit: 'seconds' }) tokenTtlSeconds?: unknown;
+  @PtsInteger({ min: 0, max: 86_400, unit: 'seconds' }) timestampToleranceSeconds?: unknown;
+  @PtsNonEmptyString('a file path') stateFile?: unknown;
+  @List('faults') faults?: unknown;
+  @ptsRule('invalid_option', (v) => typeof v === 'function', () => 'must be a function.', 'log')
+  log?: unknown;
+  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) subscriptionUnitMs?: unknown;
+  @PtsRecord('trade currency -> currency -> { payment, withdraw }') exchangeRates?: unknown;
+}
+
+/**
+ * Applies defaults and checks every option with the module's rules; each merchant's cipher and
+ * signer are built here and report what is wrong with its safecode and keys. All problems are
+ * reported together.
+ */
 export function resolvePtsSandboxOptions(options: PtsSandboxOptions): PtsSandboxSettings {
-  const problems: string[] = [];
-  const check = (ok: boolean, problem: string) => {
-    if (!ok) problems.push(problem);
-  };
-  const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
-    if (value === undefined) return fallback;
-    check(
-      Number.isFinite(value) && value >= 0,
-      `option \`${name}\` must be a number >= 0, got ${String(value)}`,
-    );
-    return value;
-  };
-  check(
-    Array.isArray(options.merchants) && options.merchants.length > 0,
-    'option `merchants` must list at least one merchant',
-  );
+  const problems = new PtsProblems('the PTS sandbox');
+  const raw = options as unknown as Record<string, unknown>;
+  problems.check(PtsSandboxOptionsSchema, raw);
+  if (isRecord(options.callbackRetry)) {
+    problems.check(PtsSandboxRetrySchema, options.callbackRetry, 'callbackRetry');
+  }
+  const gatewayKey = problems.has('gatewayPrivateKey')
+    ? undefined
+    : problems.build(() => parsePtsPrivateKey(options.gatewayPrivateKey, 'gatewayPrivateKey'));
   const accounts: PtsSandboxAccount[] = [];
   const seenUserIds = new Set<string>();
   const seenGuids = new Set<string>();
-  (options.merchants ?? []).forEach((merchant, index) => {
+  (Array.isArray(options.merchants) ? options.merchants : []).forEach((merchant, index) => {
     const at = `merchants[${index}]`;
-    for (const field of ['userId', 'safecode', 'guid', 'transactionSecret'] as const) {
-      check(
-        typeof merchant[field] === 'string' && merchant[field].length > 0,
-        `option \`${at}.${field}\` must be a non-empty string`,
+    if (!isRecord(merchant)) {
+      problems.add(at, 'invalid_option', `PTS: option \`${at}\` must be an object.`);
+      return;
+    }
+    const before = problems.count;
+    problems.check(PtsSandboxMerchantSchema, merchant, at);
+    if (seenUserIds.has(merchant.userId)) {
+      problems.add(
+        `${at}.userId`,
+        'invalid_option',
+        `PTS: option \`${at}.userId\` repeats ${merchant.userId}`,
       );
     }
-    check(!seenUserIds.has(merchant.userId), `option \`${at}.userId\` repeats ${merchant.userId}`);
-    check(!seenGuids.has(merchant.guid), `option \`${at}.guid\` repeats another merchant's GUID`);
+    if (seenGuids.has(merchant.guid)) {
+      problems.add(
+        `${at}.guid`,
+        'invalid_option',
+        `PTS: option \`${at}.guid\` repeats another merchant's GUID`,
+      );
+    }
     seenUserIds.add(merchant.userId);
     seenGuids.add(merchant.guid);
-    if (merchant.withdrawConfirmUrl !== undefined) {
-      check(
-        isHttpUrl(merchant.withdrawConfirmUrl),
-        `option \`${at}.withdrawConfirmUrl\` must be an http(s) URL`,
-      );
-    }
-    try {
-      accounts.push({
-        merchant,
-        userId: merchant.userId,
-        guid: merchant.guid,
-        cipher: new PtsCipher({
-          safecode: merchant.safecode,
-          aesKeyMode: merchant.aesKeyMode,
-          optionName: `${at}.safecode`,
-        }),
-        signer: new PtsSigner({
-          privateKey: options.gatewayPrivateKey,
-          publicKey: merchant.merchantPublicKey,
-          safecode: merchant.safecode,
-          nullRendering: merchant.nullRendering,
-          optionNames: { privateKey: 'gatewayPrivateKey', publicKey: `${at}.merchantPublicKey` },
-        }),
-        transactionSignatureOver: merchant.transactionSignatureOver ?? 'body',
-        currencies: merchant.currencies ?? ['PHP'],
-        channels: merchant.channels ?? PTS_SANDBOX_DEFAULT_CHANNELS,
-      });
-    } catch (error) {
-      if (!(error instanceof PtsError)) throw error;
-      problems.push(error.message.replace(/^PTS: /, ''));
-    }
+    const valid = (key: string) => !problems.has(`${at}.${key}`);
+    const cipher = valid('safecode')
+      ? problems.build(() => new PtsCipher({ ...merchant, optionName: `${at}.safecode` }))
+      : undefined;
+    const merchantKey = valid('merchantPublicKey')
+      ? problems.build(() =>
+          parsePtsPublicKey(merchant.merchantPublicKey, `${at}.merchantPublicKey`),
+        )
+      : undefined;
+    if (problems.count > before || !cipher || !merchantKey || !gatewayKey) return;
+    accounts.push({
+      merchant,
+      userId: merchant.userId,
+      guid: merchant.guid,
+      cipher,
+      signer: new PtsSigner({
+        privateKey: gatewayKey,
+        publicKey: merchantKey,
+        safecode: merchant.safecode,
+        nullRendering: merchant.nullRendering,
+      }),
+      transactionSignatureOver:
+        merchant.transactionSignatureOver ?? PTS_SANDBOX_DEFAULTS.transactionSignatureOver,
+      currencies: merchant.currencies ?? PTS_SANDBOX_DEFAULTS.currencies,
+      channels: merchant.channels ?? PTS_SANDBOX_DEFAULT_CHANNELS,
+    });
   });
-  if (options.publicUrl !== undefined) {
-    check(isHttpUrl(options.publicUrl), 'option `publicUrl` must be an http(s) URL');
-  }
-  const settings: PtsSandboxSettings = {
-    accounts,
-    gatewayPrivateKey: options.gatewayPrivateKey,
-    port: nonNegative('port', options.port, 0),
-    host: options.host ?? '127.0.0.1',
-    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
-    withdrawDelayMs: nonNegative('withdrawDelayMs', options.withdrawDelayMs, 1000),
-    autoSettleWithdrawals: options.autoSettleWithdrawals ?? true,
-    callbackAttempts: nonNegative('callbackRetry.attempts', options.callbackRetry?.attempts, 5),
-    callbackBaseDelayMs: nonNegative(
-      'callbackRetry.baseDelayMs',
-      options.callbackRetry?.baseDelayMs,
-      1000,
-    ),
-    callbackMaxDelayMs: nonNegative(
-      'callbackRetry.maxDelayMs',
-      options.callbackRetry?.maxDelayMs,
-      60_000,
-    ),
-    callbackTimeoutMs: nonNegative('callbackTimeoutMs', options.callbackTimeoutMs, 5000),
-    tokenTtlSeconds: nonNegative('tokenTtlSeconds', options.tokenTtlSeconds, 7200),
-    timestampToleranceSeconds: nonNegative(
-      'timestampToleranceSeconds',
-      options.timestampToleranceSeconds,
-      5,
-    ),
-    stateFile: options.stateFile,
-    log: options.log ?? (() => undefined),
-    subscriptionUnitMs: nonNegative('subscriptionUnitMs', options.subscriptionUnitMs, 60_000),
-    exchangeRates: options.exchangeRates,
-  };
-  check(settings.callbackAttempts >= 1, 'option `callbackRetry.attempts` must be at least 1');
-  if (problems.length > 0) {
+  if (problems.count > 0) {
+    const list = problems.list.map((p) => `  - ${p.message.replace(/^PTS: /, '')}`);
     throw new PtsSandboxError(
       'invalid_options',
-      `PTS sandbox: ${problems.length} option problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `PTS sandbox: ${list.length} option problem(s):\n${list.join('\n')}`,
     );
   }
-  return settings;
+  const d = PTS_SANDBOX_DEFAULTS;
+  const retry = { ...d.callbackRetry, ...definedOnly(options.callbackRetry ?? {}) };
+  return {
+    accounts,
+    gatewayPrivateKey: gatewayKey!,
+    port: options.port ?? d.port,
+    host: options.host ?? d.host,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    withdrawDelayMs: options.withdrawDelayMs ?? d.withdrawDelayMs,
+    autoSettleWithdrawals: options.autoSettleWithdrawals ?? d.autoSettleWithdrawals,
+    callbackAttempts: retry.attempts,
+    callbackBaseDelayMs: retry.baseDelayMs,
+    callbackMaxDelayMs: retry.maxDelayMs,
+    callbackTimeoutMs: options.callbackTimeoutMs ?? d.callbackTimeoutMs,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? d.tokenTtlSeconds,
+    timestampToleranceSeconds: options.timestampToleranceSeconds ?? d.timestampToleranceSeconds,
+    stateFile: options.stateFile,
+    log: options.log ?? (() => undefined),
+    subscriptionUnitMs: options.subscriptionUnitMs ?? d.subscriptionUnitMs,
+    exchangeRates: options.exchangeRates,
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export function isHttpUrl(value: unknown): value is string {

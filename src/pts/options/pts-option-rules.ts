@@ -59,9 +59,15 @@ export function ptsRule(
 
 /** Missing (absent, null or empty): `fix` says where the value comes from. */
 export function PtsRequired(fix: string): PropertyDecorator {
-  return ptsRule('missing_option', (value) => !isAbsent(value), () => `is missing; ${fix}.`, 'required', {
-    required: true,
-  });
+  return ptsRule(
+    'missing_option',
+    (value) => !isAbsent(value),
+    () => `is missing; ${fix}.`,
+    'required',
+    {
+      required: true,
+    },
+  );
 }
 
 export function PtsInteger(range: PtsRange): PropertyDecorator {
@@ -151,7 +157,13 @@ export function PtsUrl(how: string): PropertyDecorator {
     'invalid_url',
     (value) => {
       const parsed = url(value);
-      return parsed !== undefined && !parsed.username && !parsed.password && !parsed.search && !parsed.hash;
+      return (
+        parsed !== undefined &&
+        !parsed.username &&
+        !parsed.password &&
+        !parsed.search &&
+        !parsed.hash
+      );
     },
     (value) => {
       const parsed = url(value);

@@ -73,9 +73,7 @@ export class PtsAccountOptionsSchema {
   @PtsRequired(`it is ${USER_ID_WHAT}`)
   @PtsTrimmedString(USER_ID_WHAT)
   userId?: unknown;
-  @PtsRequired(
-    'copy the merchant safecode (16, 24 or 32 characters) from the merchant back office',
-  )
+  @PtsRequired('copy the merchant safecode (16, 24 or 32 characters) from the merchant back office')
   @PtsString()
   safecode?: unknown;
   @PtsRequired(`set it to ${PTS_PRIVATE_KEY_WHAT}`)
@@ -168,9 +166,7 @@ export class PtsModuleOptionsSchema {
   verifyResponses?: unknown;
   @PtsUrl('set it to the public base URL of this service, e.g. https://pay.example.com')
   callbackBaseUrl?: unknown;
-  @PtsStringList(
-    'IP addresses or CIDR ranges (e.g. ["203.0.113.7", "198.51.100.0/24"])',
-  )
+  @PtsStringList('IP addresses or CIDR ranges (e.g. ["203.0.113.7", "198.51.100.0/24"])')
   callbackAllowedIps?: unknown;
   @PtsInteger({ min: 1024, max: 16 * 1024 * 1024, unit: 'bytes' })
   callbackBodyLimitBytes?: unknown;
@@ -178,10 +174,11 @@ export class PtsModuleOptionsSchema {
   tokenRefreshMarginSeconds?: unknown;
   @PtsBoolean()
   registerCallbackController?: unknown;
-  @PtsRecord(() =>
-    `with any of ${ptsSchemaKeys(PtsOrdersOptionsSchema)
-      .map((k) => `\`${k}\``)
-      .join(', ')}`,
+  @PtsRecord(
+    () =>
+      `with any of ${ptsSchemaKeys(PtsOrdersOptionsSchema)
+        .map((k) => `\`${k}\``)
+        .join(', ')}`,
   )
   orders?: unknown;
 }
