@@ -76,6 +76,7 @@ import type {
   PtsSubscribeRequest,
   PtsSubscribeResult,
 } from './pts-subscription.types.js';
+import { PTS_TIMEOUT_RANGE } from '../options/pts-options-schema.js';
 
 export type * from './pts-client.types.js';
 export type * from './pts-subscription.types.js';
@@ -98,8 +99,6 @@ type PtsSendResult =
   | { kind: 'html'; html: string }
   | { kind: 'redirect'; location: string }
   | { kind: 'data'; data: PtsJsonObject; verification: PtsVerificationOutcome };
-
-const MAX_CALL_TIMEOUT_MS = 600_000;
 
 /**
  * One typed method per PTS endpoint, for v2 and v1 behind one interface (README, "Using the module in your app").
@@ -422,10 +421,11 @@ export class PtsClient {
 
   private timeoutOf(opts: PtsCallOptions): number {
     const timeoutMs = opts.timeoutMs ?? this.settings.timeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_CALL_TIMEOUT_MS) {
+    const { min, max } = PTS_TIMEOUT_RANGE;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < min || timeoutMs > max) {
       throw new PtsInvalidRequestError(
         'invalid_timeout',
-        `PTS: \`timeoutMs\` must be a whole number of milliseconds from 1 to ${MAX_CALL_TIMEOUT_MS}`,
+        `PTS: \`timeoutMs\` must be a whole number of milliseconds from ${min} to ${max}`,
         'timeoutMs',
       );
     }
