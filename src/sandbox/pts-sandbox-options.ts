@@ -1,23 +1,5 @@
 import { PtsProblems } from '../pts/options/pts-option-check.js';
-import {
-  isRecord,
-  PtsBoolean,
-  PtsInteger,
-  PtsKeyInput,
-  PtsNonEmptyString,
-  PtsOneOf,
-  PtsRecord,
-  PtsRequired,
-  ptsRule,
-  PtsString,
-  PtsStringList,
-} from '../pts/options/pts-option-rules.js';
-import {
-  PTS_AES_KEY_MODES,
-  PTS_NULL_RENDERINGS,
-  PTS_TIMEOUT_RANGE,
-  PTS_TRANSACTION_SIGNATURE_OVER,
-} from '../pts/options/pts-options-schema.js';
+import { isRecord } from '../pts/options/pts-option-rules.js';
 import { PtsCipher, type PtsAesKeyMode } from '../pts/protocol/pts-cipher.js';
 import {
   parsePtsPrivateKey,
@@ -28,6 +10,12 @@ import type { PtsNullRendering } from '../pts/protocol/pts-sign-string.js';
 import { PtsSigner } from '../pts/protocol/pts-signer.js';
 import type { PtsTransactionSignatureOver } from '../pts/protocol/pts-transaction-signature.js';
 import { PtsSandboxError } from './pts-sandbox-error.js';
+import {
+  isHttpUrl,
+  PtsSandboxMerchantSchema,
+  PtsSandboxOptionsSchema,
+  PtsSandboxRetrySchema,
+} from './pts-sandbox-options-schema.js';
 import type { PtsSandboxFault } from './pts-sandbox-faults.js';
 
 /** One line of the support-channel answer (B 4.8). */
@@ -168,67 +156,6 @@ export const PTS_SANDBOX_DEFAULTS = {
   currencies: ['PHP'],
 } as const;
 
-const DAY_MS = 86_400_000;
-const HttpUrl = () => ptsRule('invalid_url', isHttpUrl, () => 'must be an http(s) URL.', 'httpUrl');
-const List = (what: string) =>
-  ptsRule('invalid_option', Array.isArray, () => `must be a list of ${what}.`, 'list');
-const SECRET = 'the same value as the merchant account of the module';
-
-/** The sandbox's options, checked with the module's rules (src/pts/options/pts-option-rules.ts). */
-class PtsSandboxMerchantSchema {
-  @PtsRequired('it is the merchant identification (user_id) the merchant account uses')
-  @PtsString()
-  userId?: unknown;
-  @PtsRequired(`it is ${SECRET}`) @PtsString() safecode?: unknown;
-  @PtsRequired(`it is ${SECRET}`) @PtsString() guid?: unknown;
-  @PtsRequired(`it is ${SECRET}`) @PtsString() transactionSecret?: unknown;
-  @PtsRequired("it is the merchant's RSA public key (PEM SPKI or PKCS#1, or its bare base64 body)")
-  @PtsKeyInput("the merchant's RSA public key")
-  merchantPublicKey?: unknown;
-  @HttpUrl() withdrawConfirmUrl?: unknown;
-  @PtsRecord('currency -> channel -> decimal text') balances?: unknown;
-  @PtsOneOf(PTS_AES_KEY_MODES) aesKeyMode?: unknown;
-  @PtsOneOf(PTS_TRANSACTION_SIGNATURE_OVER) transactionSignatureOver?: unknown;
-  @PtsOneOf(PTS_NULL_RENDERINGS) nullRendering?: unknown;
-  @PtsStringList('currency codes, e.g. ["PHP"]') currencies?: unknown;
-  @List('channels as support-channel answers them') channels?: unknown;
-}
-
-class PtsSandboxRetrySchema {
-  @PtsInteger({ min: 1, max: 100, unit: 'attempts' }) attempts?: unknown;
-  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) baseDelayMs?: unknown;
-  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) maxDelayMs?: unknown;
-}
-
-class PtsSandboxOptionsSchema {
-  @PtsRequired('it is the RSA private key the sandbox signs with, as PEM or bare base64')
-  @PtsKeyInput('the gateway RSA private key')
-  gatewayPrivateKey?: unknown;
-  @ptsRule(
-    'invalid_option',
-    (value) => Array.isArray(value) && value.length > 0,
-    () => 'must list at least one merchant.',
-    'merchants',
-    { required: true },
-  )
-  merchants?: unknown;
-  @PtsInteger({ min: 0, max: 65_535, unit: 'port' }) port?: unknown;
-  @PtsNonEmptyString('a host name or address to listen on') host?: unknown;
-  @HttpUrl() publicUrl?: unknown;
-  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) withdrawDelayMs?: unknown;
-  @PtsBoolean() autoSettleWithdrawals?: unknown;
-  @PtsRecord('{ attempts?, baseDelayMs?, maxDelayMs? }') callbackRetry?: unknown;
-  @PtsInteger(PTS_TIMEOUT_RANGE) callbackTimeoutMs?: unknown;
-  @PtsInteger({ min: 0, max: 30 * 86_400, unit: 'seconds' }) tokenTtlSeconds?: unknown;
-  @PtsInteger({ min: 0, max: 86_400, unit: 'seconds' }) timestampToleranceSeconds?: unknown;
-  @PtsNonEmptyString('a file path') stateFile?: unknown;
-  @List('faults') faults?: unknown;
-  @ptsRule('invalid_option', (v) => typeof v === 'function', () => 'must be a function.', 'log')
-  log?: unknown;
-  @PtsInteger({ min: 0, max: DAY_MS, unit: 'milliseconds' }) subscriptionUnitMs?: unknown;
-  @PtsRecord('trade currency -> currency -> { payment, withdraw }') exchangeRates?: unknown;
-}
-
 /**
  * Applies defaults and checks every option with the module's rules; each merchant's cipher and
  * signer are built here and report what is wrong with its safecode and keys. All problems are
@@ -332,12 +259,5 @@ function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
+/** Kept here too: the gateway's checks import it from this file. */
+export { isHttpUrl };
