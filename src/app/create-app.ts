@@ -38,7 +38,8 @@ export async function createPtsApp(
   app.use(
     '/pts',
     ptsRawBodyMiddleware(
-      settings.pts.callbackBodyLimitBytes ?? 64 * 1024,
+      // Undefined: the module's default (PTS_DEFAULT_SETTINGS).
+      settings.pts.callbackBodyLimitBytes,
       settings.pts.callbackAllowedIps ?? [],
     ),
   );

@@ -22,6 +22,7 @@ export type {
   PtsVerifyResponses,
 } from './options/pts-settings.js';
 export { PtsAccount, PtsAccounts } from './options/pts-accounts.js';
+export { checkPtsModuleOptions } from './options/pts-options-resolver.js';
 export { PTS_ENTITIES } from './pts-entities.js';
 export { PtsAccessTokenEntity } from './client/pts-access-token.entity.js';
 export { PTS_MIGRATIONS, PTS_MIGRATIONS_TABLE } from '../../migrations/index.js';

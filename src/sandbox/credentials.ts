@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, randomInt, randomUUID } from 'node:cr
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PtsSandboxError } from './error.js';
-import type { PtsSandboxMerchant } from './pts-sandbox-options.js';
+import type { PtsSandboxMerchant } from './options.js';
 
 /**
  * Everything a merchant and the sandbox gateway share, freshly made. Secrets: keep them out of

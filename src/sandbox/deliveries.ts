@@ -8,7 +8,7 @@ import { validatePtsMessage } from '../pts/protocol/pts-message.js';
 import { PtsError } from '../pts/errors/pts-error.js';
 import type { PtsSandboxFaults } from './faults.js';
 import { postJson } from './http.js';
-import type { PtsSandboxAccount, PtsSandboxSettings } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import { signGatewayMessage, takeSigningEffects } from './signing.js';
 import type { PtsSandboxOrder } from './order.js';
 import type { PtsSandboxTimers } from './timers.js';

@@ -6,7 +6,7 @@ import type { PtsSandboxRoute } from './gateway.js';
 import type { PtsSandboxLifecycle } from './lifecycle.js';
 import { PtsSandboxOrderEndpoints } from './order-endpoints.js';
 import type { PtsSandboxPage } from './pages.js';
-import type { PtsSandboxAccount, PtsSandboxSettings } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import { idText } from './request-fields.js';
 import { renderAmount, signAnswer, signGatewayMessage, takeSigningEffects } from './signing.js';
 import type { PtsSandboxStore } from './store.js';

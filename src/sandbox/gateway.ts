@@ -15,7 +15,7 @@ import {
 } from './endpoints.js';
 import { send } from './http.js';
 import { PtsSandboxIntake } from './intake.js';
-import type { PtsSandboxAccount } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount } from './options.js';
 import type { PtsSandboxTimers } from './timers.js';
 
 /** One merchant -> gateway request and how the sandbox answered it. */

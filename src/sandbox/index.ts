@@ -22,7 +22,7 @@ export {
   type PtsSandboxChannel,
   type PtsSandboxMerchant,
   type PtsSandboxOptions,
-} from './pts-sandbox-options.js';
+} from './options.js';
 export {
   parsePtsSandboxFault,
   type PtsSandboxActiveFault,

@@ -21,7 +21,7 @@ import {
   PtsSandboxBodyTooLarge,
   readRequestBody,
 } from './http.js';
-import type { PtsSandboxAccount, PtsSandboxSettings } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import { checkFields, idText } from './request-fields.js';
 import type { PtsSandboxStore } from './store.js';
 

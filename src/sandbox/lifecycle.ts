@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { PtsTransactionStatusCode } from '../pts/protocol/pts-codes.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxDeliveries } from './deliveries.js';
-import type { PtsSandboxAccount, PtsSandboxSettings } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import {
   isFinalStatus,
   plannedStatuses,

@@ -6,7 +6,7 @@ import type { PtsSandboxEndpointsDeps, PtsSandboxServed } from './endpoints.js';
 import { PtsSandboxRefusal } from './error.js';
 import type { PtsSandboxRoute } from './gateway.js';
 import { paymentPage } from './pages.js';
-import type { PtsSandboxAccount } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount } from './options.js';
 import { ptsSandboxQrPayload } from './qr.js';
 import { idText } from './request-fields.js';
 import { signAnswer } from './signing.js';

@@ -3,7 +3,7 @@ import { isLosslessNumber, isPtsJsonObject, type PtsJsonObject } from '../pts/pr
 import { validatePtsMessage } from '../pts/protocol/pts-message.js';
 import { PtsMalformedMessageError } from '../pts/errors/pts-error.js';
 import { PtsSandboxRefusal } from './error.js';
-import { isHttpUrl } from './pts-sandbox-options.js';
+import { isHttpUrl } from './options.js';
 
 const AMOUNT_RE = /^(0|[1-9]\d*)(\.\d{1,6})?$/;
 const TIMESTAMP_RE = /^\d{10}$/;

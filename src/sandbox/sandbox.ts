@@ -14,7 +14,7 @@ import {
   resolvePtsSandboxOptions,
   type PtsSandboxOptions,
   type PtsSandboxSettings,
-} from './pts-sandbox-options.js';
+} from './options.js';
 import { snapshot, type PtsSandboxOrder, type PtsSandboxOutcome } from './order.js';
 import { PtsSandboxStore } from './store.js';
 import {

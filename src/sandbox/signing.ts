@@ -4,7 +4,7 @@ import type { PtsMessageSpec } from '../pts/protocol/pts-fields.js';
 import { LosslessNumber, renderPhpFloat, type PtsJsonObject } from '../pts/protocol/pts-json.js';
 import { PtsSigner } from '../pts/protocol/pts-signer.js';
 import type { PtsSandboxFaults, PtsSandboxFaultSite } from './faults.js';
-import type { PtsSandboxAccount } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount } from './options.js';
 
 export type PtsSandboxAmountFormat = 'string' | 'trailing-zeros' | 'number' | 'float-artifact';
 

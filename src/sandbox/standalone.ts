@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadOrCreateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
 import { PtsSandboxError } from './error.js';
-import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
+import type { PtsSandboxMerchant, PtsSandboxOptions } from './options.js';
 
 /** Port of `npm run sandbox` when `PTS_SANDBOX_PORT` is unset. */
 export const PTS_SANDBOX_DEFAULT_PORT = 4010;

@@ -3,7 +3,7 @@ import type { PtsApiVersion } from '../pts/protocol/pts-fields.js';
 import { generateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
 import type { PtsSandboxDeliveryRecord } from './deliveries.js';
 import { PtsSandboxError } from './error.js';
-import type { PtsSandboxMerchant, PtsSandboxOptions } from './pts-sandbox-options.js';
+import type { PtsSandboxMerchant, PtsSandboxOptions } from './options.js';
 import type { PtsSandboxOutcome } from './order.js';
 import { PtsSandbox } from './sandbox.js';
 

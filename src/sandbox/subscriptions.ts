@@ -4,7 +4,7 @@ import { isLosslessNumber, LosslessNumber, type PtsJsonObject } from '../pts/pro
 import type { PtsMessageName } from '../pts/protocol/pts-fields.js';
 import type { PtsSandboxDeliveries } from './deliveries.js';
 import { PtsSandboxError, PtsSandboxRefusal } from './error.js';
-import type { PtsSandboxAccount, PtsSandboxSettings } from './pts-sandbox-options.js';
+import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import type { PtsSandboxTimers } from './timers.js';
 
 /** One payment of a sandbox subscription. */

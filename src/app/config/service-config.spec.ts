@@ -86,7 +86,11 @@ describe('loadServiceConfig', () => {
       { PTS_GATEWAY_PUBLIC_KEY: PRIVATE },
       'PTS_GATEWAY_PUBLIC_KEY',
     ],
-    ['an unknown API version', { PTS_API_VERSION: 'v3' }, 'PTS_API_VERSION must be v1 or v2'],
+    [
+      'an unknown API version',
+      { PTS_API_VERSION: 'v3' },
+      `PTS_API_VERSION is "v3"; it must be 'v2' (paths /merchant/v2/{guid}/..., the default) or 'v1'`,
+    ],
     ['a base URL that is not a URL', { PTS_BASE_URL: 'pts.example.com' }, 'PTS_BASE_URL'],
     ['a port that is not a number', { PORT: 'eighty' }, 'PORT must be a whole number'],
     ['a timeout of zero', { PTS_TIMEOUT_MS: '0' }, 'PTS_TIMEOUT_MS'],

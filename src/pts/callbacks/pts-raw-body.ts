@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PtsIpAllowList } from './pts-ip-allow-list.js';
+import { PTS_DEFAULT_SETTINGS } from '../options/pts-settings.js';
 
 /** A callback body as it arrived: the bytes (up to the cap) and how many there were. */
 export interface PtsRawBody {
@@ -108,7 +109,10 @@ function isEmptyObject(value: unknown): boolean {
  * verification (A4). Given the allow-list (`callbackAllowedIps`), it leaves the body of a sender
  * outside it unread: the guard refuses such a request without ever reading what it sent.
  */
-export function ptsRawBodyMiddleware(limitBytes = 64 * 1024, allowedIps: readonly string[] = []) {
+export function ptsRawBodyMiddleware(
+  limitBytes = PTS_DEFAULT_SETTINGS.callbackBodyLimitBytes,
+  allowedIps: readonly string[] = [],
+) {
   const allowList = new PtsIpAllowList(allowedIps);
   // Named: the module's boot check recognises it in the host's middleware stack.
   return function ptsRawBody(

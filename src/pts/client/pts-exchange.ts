@@ -8,6 +8,7 @@ import {
 } from '../errors/pts-error.js';
 import type { PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
+import { PTS_TIMEOUT_RANGE } from '../options/pts-options-schema.js';
 import { sealPtsRequest } from '../protocol/pts-envelope.js';
 import {
   ptsEndpointPath,
@@ -42,8 +43,6 @@ export type PtsSendResult =
   | { kind: 'html'; html: string }
   | { kind: 'redirect'; location: string }
   | { kind: 'data'; data: PtsJsonObject; verification: PtsVerificationOutcome };
-
-const MAX_CALL_TIMEOUT_MS = 600_000;
 
 /**
  * One call to PTS, whatever the endpoint: builds its fields, checks them against the request
@@ -174,10 +173,11 @@ export class PtsExchange {
 
   private timeoutOf(opts: PtsCallOptions): number {
     const timeoutMs = opts.timeoutMs ?? this.settings.timeoutMs;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_CALL_TIMEOUT_MS) {
+    const { min, max } = PTS_TIMEOUT_RANGE;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < min || timeoutMs > max) {
       throw new PtsInvalidRequestError(
         'invalid_timeout',
-        `PTS: \`timeoutMs\` must be a whole number of milliseconds from 1 to ${MAX_CALL_TIMEOUT_MS}`,
+        `PTS: \`timeoutMs\` must be a whole number of milliseconds from ${min} to ${max}`,
         'timeoutMs',
       );
     }

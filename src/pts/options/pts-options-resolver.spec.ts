@@ -1,6 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PtsConfigurationErrors } from '../errors/pts-error.js';
-import { resolvePtsOptions } from './pts-options-resolver.js';
+import { ptsSchemaKeys } from './pts-option-check.js';
+import { checkPtsModuleOptions, resolvePtsOptions } from './pts-options-resolver.js';
+import { PtsModuleOptionsSchema } from './pts-options-schema.js';
+import { PTS_DEFAULT_SETTINGS } from './pts-settings.js';
 
 function problemsOf(orders: unknown): string[] {
   try {
@@ -34,3 +38,44 @@ describe('resolvePtsOptions: the order layer', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('resolvePtsOptions: defaults and the schema', () => {
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const account = {
+    baseUrl: 'https://pts.example.com/',
+    userId: '42',
+    safecode: '0123456789abcdef',
+    merchantPrivateKey: pair.privateKey,
+    gatewayPublicKey: pair.publicKey,
+    guid: 'g-42',
+    transactionSecret: 'secret',
+  };
+
+  it('applies every default from PTS_DEFAULT_SETTINGS, where alone they are written', () => {
+    const { settings } = resolvePtsOptions({ accounts: [account] });
+    expect(settings).toMatchObject({ ...PTS_DEFAULT_SETTINGS, callbackAllowedIps: [] });
+  });
+
+  it('knows exactly the public options, and names an unknown one', () => {
+    expect(ptsSchemaKeys(PtsModuleOptionsSchema)).toContain('callbackBodyLimitBytes');
+    expect(problemsOfOptions({ accounts: [account], timeoutMS: 5 })).toEqual([
+      'PTS: option `timeoutMS` is not an option of the PTS module; did you mean `timeoutMs`?',
+    ]);
+  });
+
+  it('reports each bad allowed IP with the words of the allow-list that checks it', () => {
+    expect(
+      problemsOfOptions({
+        accounts: [account],
+        callbackAllowedIps: ['10.0.0.1', '10.0.0.0/33', 'x'],
+      }),
+    ).toEqual([
+      'PTS: option `callbackAllowedIps[1]` has "10.0.0.0/33", which is neither an IP address nor a CIDR such as 203.0.113.0/24',
+      'PTS: option `callbackAllowedIps[2]` has "x", which is neither an IP address nor a CIDR such as 203.0.113.0/24',
+    ]);
+  });
+});
+
+function problemsOfOptions(options: Record<string, unknown>): string[] {
+  return checkPtsModuleOptions(options).map((p) => p.message);
+}

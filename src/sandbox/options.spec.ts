@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { resolvePtsSandboxOptions, type PtsSandboxMerchant } from './pts-sandbox-options.js';
+import { resolvePtsSandboxOptions, type PtsSandboxMerchant } from './options.js';
 
 const pem = (type: 'pkcs8' | 'spki') => {
   const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -61,8 +61,12 @@ describe('resolvePtsSandboxOptions', () => {
     expect(message).toContain('`merchants[1].merchantPublicKey` holds a private key');
     expect(message).toContain("`merchants[2].guid` repeats another merchant's GUID");
     expect(message).toContain('`merchants[2].withdrawConfirmUrl` must be an http(s) URL');
-    expect(message).toContain('`callbackRetry.attempts` must be at least 1');
-    expect(message).toContain('`withdrawDelayMs` must be a number >= 0');
+    expect(message).toContain(
+      '`callbackRetry.attempts` is 0; it must be a whole number of attempts from 1 to 100.',
+    );
+    expect(message).toContain(
+      '`withdrawDelayMs` is -1; it must be a whole number of milliseconds from 0 to 86400000.',
+    );
   });
 
   it('refuses an empty merchant list', () => {

@@ -1,11 +1,22 @@
+import { PtsProblems } from '../pts/options/pts-option-check.js';
+import { isRecord } from '../pts/options/pts-option-rules.js';
 import { PtsCipher, type PtsAesKeyMode } from '../pts/protocol/pts-cipher.js';
-import type { PtsKeyInput } from '../pts/protocol/pts-keys.js';
+import {
+  parsePtsPrivateKey,
+  parsePtsPublicKey,
+  type PtsKeyInput as PtsKey,
+} from '../pts/protocol/pts-keys.js';
 import type { PtsNullRendering } from '../pts/protocol/pts-sign-string.js';
 import { PtsSigner } from '../pts/protocol/pts-signer.js';
 import type { PtsTransactionSignatureOver } from '../pts/protocol/pts-transaction-signature.js';
-import { PtsError } from '../pts/errors/pts-error.js';
-import { PtsSandboxError } from './pts-sandbox-error.js';
-import type { PtsSandboxFault } from './pts-sandbox-faults.js';
+import { PtsSandboxError } from './error.js';
+import {
+  isHttpUrl,
+  PtsSandboxMerchantSchema,
+  PtsSandboxOptionsSchema,
+  PtsSandboxRetrySchema,
+} from './options-schema.js';
+import type { PtsSandboxFault } from './faults.js';
 
 /** One line of the support-channel answer (B 4.8). */
 export interface PtsSandboxChannel {
@@ -24,7 +35,7 @@ export interface PtsSandboxMerchant {
   guid: string;
   transactionSecret: string;
   /** The merchant's uploaded RSA public key (PEM SPKI/PKCS#1 or bare base64). */
-  merchantPublicKey: PtsKeyInput;
+  merchantPublicKey: PtsKey;
   /** When set, every withdrawal is first confirmed here (B 1.5, 4.10). */
   withdrawConfirmUrl?: string;
   /** Opening balances, currency -> channel -> decimal text. Default `PHP: {QRPH, QRPH_INSTAPAY}`. */
@@ -43,7 +54,7 @@ export interface PtsSandboxMerchant {
 
 export interface PtsSandboxOptions {
   /** The gateway's RSA private key; it signs every answer, callback and confirmation. */
-  gatewayPrivateKey: PtsKeyInput;
+  gatewayPrivateKey: PtsKey;
   merchants: PtsSandboxMerchant[];
   /** Default 0 (any free port). */
   port?: number;
@@ -110,7 +121,7 @@ export interface PtsSandboxAccount {
 
 export interface PtsSandboxSettings {
   readonly accounts: readonly PtsSandboxAccount[];
-  readonly gatewayPrivateKey: PtsKeyInput;
+  readonly gatewayPrivateKey: PtsKey;
   readonly port: number;
   readonly host: string;
   readonly publicUrl?: string;
@@ -130,121 +141,123 @@ export interface PtsSandboxSettings {
   >;
 }
 
-/** Applies defaults and checks every option; all problems are reported together. */
+/** Defaults of `PtsSandboxOptions`, each written here only. */
+export const PTS_SANDBOX_DEFAULTS = {
+  port: 0,
+  host: '127.0.0.1',
+  withdrawDelayMs: 1000,
+  autoSettleWithdrawals: true,
+  callbackRetry: { attempts: 5, baseDelayMs: 1000, maxDelayMs: 60_000 },
+  callbackTimeoutMs: 5000,
+  tokenTtlSeconds: 7200,
+  timestampToleranceSeconds: 5,
+  subscriptionUnitMs: 60_000,
+  transactionSignatureOver: 'body',
+  currencies: ['PHP'],
+} as const;
+
+/**
+ * Applies defaults and checks every option with the module's rules; each merchant's cipher and
+ * signer are built here and report what is wrong with its safecode and keys. All problems are
+ * reported together.
+ */
 export function resolvePtsSandboxOptions(options: PtsSandboxOptions): PtsSandboxSettings {
-  const problems: string[] = [];
-  const check = (ok: boolean, problem: string) => {
-    if (!ok) problems.push(problem);
-  };
-  const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
-    if (value === undefined) return fallback;
-    check(
-      Number.isFinite(value) && value >= 0,
-      `option \`${name}\` must be a number >= 0, got ${String(value)}`,
-    );
-    return value;
-  };
-  check(
-    Array.isArray(options.merchants) && options.merchants.length > 0,
-    'option `merchants` must list at least one merchant',
-  );
+  const problems = new PtsProblems('the PTS sandbox');
+  const raw = options as unknown as Record<string, unknown>;
+  problems.check(PtsSandboxOptionsSchema, raw);
+  if (isRecord(options.callbackRetry)) {
+    problems.check(PtsSandboxRetrySchema, options.callbackRetry, 'callbackRetry');
+  }
+  const gatewayKey = problems.has('gatewayPrivateKey')
+    ? undefined
+    : problems.build(() => parsePtsPrivateKey(options.gatewayPrivateKey, 'gatewayPrivateKey'));
   const accounts: PtsSandboxAccount[] = [];
   const seenUserIds = new Set<string>();
   const seenGuids = new Set<string>();
-  (options.merchants ?? []).forEach((merchant, index) => {
+  (Array.isArray(options.merchants) ? options.merchants : []).forEach((merchant, index) => {
     const at = `merchants[${index}]`;
-    for (const field of ['userId', 'safecode', 'guid', 'transactionSecret'] as const) {
-      check(
-        typeof merchant[field] === 'string' && merchant[field].length > 0,
-        `option \`${at}.${field}\` must be a non-empty string`,
+    if (!isRecord(merchant)) {
+      problems.add(at, 'invalid_option', `PTS: option \`${at}\` must be an object.`);
+      return;
+    }
+    const before = problems.count;
+    problems.check(PtsSandboxMerchantSchema, merchant, at);
+    if (seenUserIds.has(merchant.userId)) {
+      problems.add(
+        `${at}.userId`,
+        'invalid_option',
+        `PTS: option \`${at}.userId\` repeats ${merchant.userId}`,
       );
     }
-    check(!seenUserIds.has(merchant.userId), `option \`${at}.userId\` repeats ${merchant.userId}`);
-    check(!seenGuids.has(merchant.guid), `option \`${at}.guid\` repeats another merchant's GUID`);
+    if (seenGuids.has(merchant.guid)) {
+      problems.add(
+        `${at}.guid`,
+        'invalid_option',
+        `PTS: option \`${at}.guid\` repeats another merchant's GUID`,
+      );
+    }
     seenUserIds.add(merchant.userId);
     seenGuids.add(merchant.guid);
-    if (merchant.withdrawConfirmUrl !== undefined) {
-      check(
-        isHttpUrl(merchant.withdrawConfirmUrl),
-        `option \`${at}.withdrawConfirmUrl\` must be an http(s) URL`,
-      );
-    }
-    try {
-      accounts.push({
-        merchant,
-        userId: merchant.userId,
-        guid: merchant.guid,
-        cipher: new PtsCipher({
-          safecode: merchant.safecode,
-          aesKeyMode: merchant.aesKeyMode,
-          optionName: `${at}.safecode`,
-        }),
-        signer: new PtsSigner({
-          privateKey: options.gatewayPrivateKey,
-          publicKey: merchant.merchantPublicKey,
-          safecode: merchant.safecode,
-          nullRendering: merchant.nullRendering,
-          optionNames: { privateKey: 'gatewayPrivateKey', publicKey: `${at}.merchantPublicKey` },
-        }),
-        transactionSignatureOver: merchant.transactionSignatureOver ?? 'body',
-        currencies: merchant.currencies ?? ['PHP'],
-        channels: merchant.channels ?? PTS_SANDBOX_DEFAULT_CHANNELS,
-      });
-    } catch (error) {
-      if (!(error instanceof PtsError)) throw error;
-      problems.push(error.message.replace(/^PTS: /, ''));
-    }
+    const valid = (key: string) => !problems.has(`${at}.${key}`);
+    const cipher = valid('safecode')
+      ? problems.build(() => new PtsCipher({ ...merchant, optionName: `${at}.safecode` }))
+      : undefined;
+    const merchantKey = valid('merchantPublicKey')
+      ? problems.build(() =>
+          parsePtsPublicKey(merchant.merchantPublicKey, `${at}.merchantPublicKey`),
+        )
+      : undefined;
+    if (problems.count > before || !cipher || !merchantKey || !gatewayKey) return;
+    accounts.push({
+      merchant,
+      userId: merchant.userId,
+      guid: merchant.guid,
+      cipher,
+      signer: new PtsSigner({
+        privateKey: gatewayKey,
+        publicKey: merchantKey,
+        safecode: merchant.safecode,
+        nullRendering: merchant.nullRendering,
+      }),
+      transactionSignatureOver:
+        merchant.transactionSignatureOver ?? PTS_SANDBOX_DEFAULTS.transactionSignatureOver,
+      currencies: merchant.currencies ?? PTS_SANDBOX_DEFAULTS.currencies,
+      channels: merchant.channels ?? PTS_SANDBOX_DEFAULT_CHANNELS,
+    });
   });
-  if (options.publicUrl !== undefined) {
-    check(isHttpUrl(options.publicUrl), 'option `publicUrl` must be an http(s) URL');
-  }
-  const settings: PtsSandboxSettings = {
-    accounts,
-    gatewayPrivateKey: options.gatewayPrivateKey,
-    port: nonNegative('port', options.port, 0),
-    host: options.host ?? '127.0.0.1',
-    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
-    withdrawDelayMs: nonNegative('withdrawDelayMs', options.withdrawDelayMs, 1000),
-    autoSettleWithdrawals: options.autoSettleWithdrawals ?? true,
-    callbackAttempts: nonNegative('callbackRetry.attempts', options.callbackRetry?.attempts, 5),
-    callbackBaseDelayMs: nonNegative(
-      'callbackRetry.baseDelayMs',
-      options.callbackRetry?.baseDelayMs,
-      1000,
-    ),
-    callbackMaxDelayMs: nonNegative(
-      'callbackRetry.maxDelayMs',
-      options.callbackRetry?.maxDelayMs,
-      60_000,
-    ),
-    callbackTimeoutMs: nonNegative('callbackTimeoutMs', options.callbackTimeoutMs, 5000),
-    tokenTtlSeconds: nonNegative('tokenTtlSeconds', options.tokenTtlSeconds, 7200),
-    timestampToleranceSeconds: nonNegative(
-      'timestampToleranceSeconds',
-      options.timestampToleranceSeconds,
-      5,
-    ),
-    stateFile: options.stateFile,
-    log: options.log ?? (() => undefined),
-    subscriptionUnitMs: nonNegative('subscriptionUnitMs', options.subscriptionUnitMs, 60_000),
-    exchangeRates: options.exchangeRates,
-  };
-  check(settings.callbackAttempts >= 1, 'option `callbackRetry.attempts` must be at least 1');
-  if (problems.length > 0) {
+  if (problems.count > 0) {
+    const list = problems.list.map((p) => `  - ${p.message.replace(/^PTS: /, '')}`);
     throw new PtsSandboxError(
       'invalid_options',
-      `PTS sandbox: ${problems.length} option problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `PTS sandbox: ${list.length} option problem(s):\n${list.join('\n')}`,
     );
   }
-  return settings;
+  const d = PTS_SANDBOX_DEFAULTS;
+  const retry = { ...d.callbackRetry, ...definedOnly(options.callbackRetry ?? {}) };
+  return {
+    accounts,
+    gatewayPrivateKey: gatewayKey!,
+    port: options.port ?? d.port,
+    host: options.host ?? d.host,
+    publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+    withdrawDelayMs: options.withdrawDelayMs ?? d.withdrawDelayMs,
+    autoSettleWithdrawals: options.autoSettleWithdrawals ?? d.autoSettleWithdrawals,
+    callbackAttempts: retry.attempts,
+    callbackBaseDelayMs: retry.baseDelayMs,
+    callbackMaxDelayMs: retry.maxDelayMs,
+    callbackTimeoutMs: options.callbackTimeoutMs ?? d.callbackTimeoutMs,
+    tokenTtlSeconds: options.tokenTtlSeconds ?? d.tokenTtlSeconds,
+    timestampToleranceSeconds: options.timestampToleranceSeconds ?? d.timestampToleranceSeconds,
+    stateFile: options.stateFile,
+    log: options.log ?? (() => undefined),
+    subscriptionUnitMs: options.subscriptionUnitMs ?? d.subscriptionUnitMs,
+    exchangeRates: options.exchangeRates,
+  };
 }
 
-export function isHttpUrl(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+/** Kept here too: the gateway's checks import it from this file. */
+export { isHttpUrl };
