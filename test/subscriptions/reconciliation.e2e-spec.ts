@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsOrderReconciler } from '../../src/pts/orders/pts-order-reconciler.js';
 import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
 import { eventually, quietFor } from '../support/waiting.js';
+import { subscriptionRequest } from './support/subscription-request.js';
 
 /**
  * Reconciliation and subscriptions: PTS has no query for a subscription (docs/protocol.md
@@ -14,22 +15,7 @@ const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 let seq = 0;
 
 function subscriptionBody() {
-  return {
-    orderId: `rsub-${++seq}-${Date.now()}`,
-    amount: '499.00',
-    currency: 'PHP',
-    channel: 'CARD',
-    card: {
-      number: '4242424242424242',
-      expMonth: '07',
-      expYear: String(new Date().getUTCFullYear() + 2),
-      cvc: '123',
-    },
-    firstName: 'Juan',
-    lastName: 'Dela Cruz',
-    periodCount: 1,
-    periodUnit: 'month',
-  };
+  return subscriptionRequest(`rsub-${++seq}-${Date.now()}`);
 }
 
 interface OrderRow {
