@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { PtsSandboxDeliveryRecord } from './deliveries.js';
+import type { PtsSandboxDeliveryRecord } from './delivery-record.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxActiveFault, PtsSandboxFault } from './faults.js';
 import type { PtsSandboxRequestRecord } from './gateway.js';

@@ -31,13 +31,13 @@ export {
   type PtsSandboxFaultScope,
 } from './faults.js';
 export type { PtsSandboxRequestRecord } from './gateway.js';
-export type { PtsSandboxDeliveryKind, PtsSandboxDeliveryRecord } from './deliveries.js';
+export type { PtsSandboxDeliveryKind, PtsSandboxDeliveryRecord } from './delivery-record.js';
 export type { PtsSandboxOrder, PtsSandboxOrderKind, PtsSandboxOutcome } from './order.js';
 export type { PtsSandboxMerchantInfo } from './control.js';
 export { PtsSandboxError } from './error.js';
-export {
-  PTS_SANDBOX_DEFAULT_EXCHANGE_RATES,
-  type PtsSandboxChargeOutcome,
-  type PtsSandboxSubscription,
-  type PtsSandboxSubscriptionPayment,
+export { PTS_SANDBOX_DEFAULT_EXCHANGE_RATES } from './exchange-rates.js';
+export type {
+  PtsSandboxChargeOutcome,
+  PtsSandboxSubscription,
+  PtsSandboxSubscriptionPayment,
 } from './subscriptions.js';

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { PtsTransactionStatusCode } from '../pts/protocol/pts-codes.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxDeliveries } from './deliveries.js';
+import type { PtsSandboxWithdrawConfirm } from './withdraw-confirm.js';
 import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import {
   isFinalStatus,
@@ -28,6 +29,7 @@ export class PtsSandboxLifecycle {
     private readonly settings: PtsSandboxSettings,
     private readonly store: PtsSandboxStore,
     private readonly deliveries: PtsSandboxDeliveries,
+    private readonly confirmations: PtsSandboxWithdrawConfirm,
     private readonly timers: PtsSandboxTimers,
     private readonly accountOf: (userId: string) => PtsSandboxAccount | undefined,
   ) {}
@@ -79,7 +81,7 @@ export class PtsSandboxLifecycle {
     if (account.merchant.withdrawConfirmUrl && order.confirmation !== 'confirmed') {
       order.confirmation = 'pending';
       this.store.touch(order);
-      const result = await this.deliveries.confirmWithdrawal(account, order);
+      const result = await this.confirmations.confirm(account, order);
       if (this.timers.isStopped) return;
       if (result !== 'confirmed') {
         order.confirmation = 'rejected';

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { ptsMessageSpec } from '../pts/protocol/pts-fields.js';
 import type { PtsJsonObject } from '../pts/protocol/pts-json.js';
-import { transactionStatusFields } from './deliveries.js';
+import { transactionStatusFields } from './callback-fields.js';
 import type { PtsSandboxEndpointsDeps, PtsSandboxServed } from './endpoints.js';
 import { PtsSandboxRefusal } from './error.js';
 import type { PtsSandboxRoute } from './gateway.js';

@@ -1,4 +1,6 @@
+import type { PtsSandboxMerchantInfo } from './control.js';
 import type { PtsSandboxFault } from './faults.js';
+import { escapeHtml } from './http.js';
 
 /** An answer that is no envelope: a page, a script or a redirect (`payment-answer`). */
 export interface PtsSandboxPage {
@@ -35,6 +37,24 @@ export function paymentPage(
         body: `<!doctype html><html><body><form id="pts" method="get" action="${escapeAttribute(payUrl)}"></form><script>document.getElementById('pts').submit();</script></body></html>`,
       };
   }
+}
+
+/** The sandbox's front page: its merchants and where the control API is. */
+export function indexPage(merchants: readonly PtsSandboxMerchantInfo[]): string {
+  const rows = merchants
+    .map(
+      (m) =>
+        `<li>user_id <code>${escapeHtml(m.userId)}</code>, v2 base <code>/merchant/v2/${escapeHtml(m.guid)}</code></li>`,
+    )
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>PTS sandbox</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">
+<h1>PTS sandbox gateway</h1>
+<p>A simulator of the PTS (PagarStar) merchant API, v1 and v2. No real money moves.</p>
+<ul>${rows}</ul>
+<p>Control API (sandbox only, unauthenticated): <a href="/sandbox/control">/sandbox/control</a></p>
+</body></html>
+`;
 }
 
 function escapeAttribute(text: string): string {

@@ -3,11 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { ptsResponseBody } from '../pts/protocol/pts-envelope.js';
 import { PtsSandboxCheckout } from './checkout.js';
 import { PtsSandboxControl, type PtsSandboxMerchantInfo } from './control.js';
-import { PtsSandboxDeliveries, type PtsSandboxDeliveryRecord } from './deliveries.js';
+import { PtsSandboxDeliveries } from './deliveries.js';
+import { PtsSandboxDeliveryLog, type PtsSandboxDeliveryRecord } from './delivery-record.js';
 import { PtsSandboxError } from './error.js';
 import { PtsSandboxFaults, type PtsSandboxActiveFault, type PtsSandboxFault } from './faults.js';
 import { PtsSandboxGateway, type PtsSandboxRequestRecord } from './gateway.js';
-import { escapeHtml, send } from './http.js';
+import { send } from './http.js';
 import { PtsSandboxLifecycle } from './lifecycle.js';
 import {
   PTS_SANDBOX_DEFAULT_BALANCES,
@@ -15,7 +16,9 @@ import {
   type PtsSandboxOptions,
   type PtsSandboxSettings,
 } from './options.js';
+import { indexPage } from './pages.js';
 import { snapshot, type PtsSandboxOrder, type PtsSandboxOutcome } from './order.js';
+import { PtsSandboxRecords } from './records.js';
 import { PtsSandboxStore } from './store.js';
 import {
   PtsSandboxSubscriptions,
@@ -23,9 +26,7 @@ import {
   type PtsSandboxSubscription,
 } from './subscriptions.js';
 import { PtsSandboxTimers } from './timers.js';
-
-/** Records kept in memory; the oldest go first. */
-const MAX_RECORDS = 10_000;
+import { PtsSandboxWithdrawConfirm } from './withdraw-confirm.js';
 
 /**
  * A PTS gateway simulator over real HTTP (plain `node:http`, for exact control over bytes,
@@ -49,9 +50,7 @@ export class PtsSandbox {
   private readonly checkout: PtsSandboxCheckout;
   private readonly control: PtsSandboxControl;
   private readonly subscriptionBook: PtsSandboxSubscriptions;
-  private readonly requestRecords: PtsSandboxRequestRecord[] = [];
-  private readonly deliveryRecords: PtsSandboxDeliveryRecord[] = [];
-  private readonly listeners = new Set<() => void>();
+  private readonly records = new PtsSandboxRecords();
   private listeningUrl = '';
   private stopping?: Promise<void>;
 
@@ -71,13 +70,18 @@ export class PtsSandbox {
       ),
       settings.log,
     );
-    this.deliveryQueue = new PtsSandboxDeliveries(settings, this.faultList, this.timers, (r) =>
-      this.push(this.deliveryRecords, r),
+    const deliveryLog = new PtsSandboxDeliveryLog(settings, this.records.pushDelivery);
+    this.deliveryQueue = new PtsSandboxDeliveries(
+      settings,
+      this.faultList,
+      this.timers,
+      deliveryLog,
     );
     this.lifecycle = new PtsSandboxLifecycle(
       settings,
       this.store,
       this.deliveryQueue,
+      new PtsSandboxWithdrawConfirm(settings, this.faultList, this.timers, deliveryLog),
       this.timers,
       (userId) => this.gateway.account(userId),
     );
@@ -95,7 +99,7 @@ export class PtsSandbox {
       faults: this.faultList,
       timers: this.timers,
       lifecycle: this.lifecycle,
-      record: (r) => this.push(this.requestRecords, r),
+      record: this.records.pushRequest,
       publicBase: () => settings.publicUrl ?? this.listeningUrl,
     });
     this.checkout = new PtsSandboxCheckout({
@@ -155,12 +159,12 @@ export class PtsSandbox {
 
   /** Every merchant -> gateway request, oldest first. */
   get requests(): readonly PtsSandboxRequestRecord[] {
-    return this.requestRecords;
+    return this.records.requests;
   }
 
   /** Every callback and confirmation attempt, oldest first. */
   get deliveries(): readonly PtsSandboxDeliveryRecord[] {
-    return this.deliveryRecords;
+    return this.records.deliveries;
   }
 
   /** The active faults with their remaining uses. */
@@ -245,18 +249,7 @@ export class PtsSandbox {
     predicate: (deliveries: readonly PtsSandboxDeliveryRecord[]) => boolean,
     timeoutMs = 5000,
   ): Promise<void> {
-    return this.waitFor(
-      'deliveries',
-      () => predicate(this.deliveryRecords),
-      timeoutMs,
-      () =>
-        this.deliveryRecords
-          .map(
-            (d) =>
-              `${d.kind} ${d.orderId} ${d.status ?? ''} #${d.attempt} ${d.accepted ? 'ok' : 'not ok'}`,
-          )
-          .join('; '),
-    );
+    return this.records.waitForDeliveries(predicate, timeoutMs);
   }
 
   /** Resolves once `predicate` holds for the requests; rejects after `timeoutMs`. */
@@ -264,13 +257,7 @@ export class PtsSandbox {
     predicate: (requests: readonly PtsSandboxRequestRecord[]) => boolean,
     timeoutMs = 5000,
   ): Promise<void> {
-    return this.waitFor(
-      'requests',
-      () => predicate(this.requestRecords),
-      timeoutMs,
-      () =>
-        this.requestRecords.map((r) => `${r.endpoint} ${r.orderId ?? ''} -> ${r.code}`).join('; '),
-    );
+    return this.records.waitForRequests(predicate, timeoutMs);
   }
 
   /**
@@ -288,42 +275,6 @@ export class PtsSandbox {
       this.settings.log('PTS sandbox stopped');
     })();
     return this.stopping;
-  }
-
-  private waitFor(
-    what: string,
-    condition: () => boolean,
-    timeoutMs: number,
-    describe: () => string,
-  ): Promise<void> {
-    if (condition()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!condition()) return;
-        cleanup();
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new PtsSandboxError(
-            'wait_timeout',
-            `PTS sandbox: ${what} did not reach the expected state within ${timeoutMs} ms. Seen: ${describe() || 'none'}`,
-          ),
-        );
-      }, timeoutMs);
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.listeners.delete(check);
-      };
-      this.listeners.add(check);
-    });
-  }
-
-  private push<T>(records: T[], record: T): void {
-    records.push(record);
-    if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
-    for (const listener of [...this.listeners]) listener();
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -344,7 +295,7 @@ export class PtsSandbox {
         (path === '/' || path === '/sandbox') &&
         (req.method === 'GET' || req.method === 'HEAD')
       ) {
-        return send(res, 200, 'text/html; charset=utf-8', this.indexPage());
+        return send(res, 200, 'text/html; charset=utf-8', indexPage(this.merchants));
       }
       send(res, 404, 'text/plain', 'Not found\n');
     } catch (error) {
@@ -353,22 +304,5 @@ export class PtsSandbox {
       );
       send(res, 500, 'application/json', ptsResponseBody('9999', 'Unrecognized server error'));
     }
-  }
-
-  private indexPage(): string {
-    const rows = this.merchants
-      .map(
-        (m) =>
-          `<li>user_id <code>${escapeHtml(m.userId)}</code>, v2 base <code>/merchant/v2/${escapeHtml(m.guid)}</code></li>`,
-      )
-      .join('');
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>PTS sandbox</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto">
-<h1>PTS sandbox gateway</h1>
-<p>A simulator of the PTS (PagarStar) merchant API, v1 and v2. No real money moves.</p>
-<ul>${rows}</ul>
-<p>Control API (sandbox only, unauthenticated): <a href="/sandbox/control">/sandbox/control</a></p>
-</body></html>
-`;
   }
 }

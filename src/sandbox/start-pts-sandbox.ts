@@ -1,7 +1,7 @@
 import type { PtsAccountOptions } from '../pts/options/pts-module-options.js';
 import type { PtsApiVersion } from '../pts/protocol/pts-fields.js';
 import { generateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
-import type { PtsSandboxDeliveryRecord } from './deliveries.js';
+import type { PtsSandboxDeliveryRecord } from './delivery-record.js';
 import { PtsSandboxError } from './error.js';
 import type { PtsSandboxMerchant, PtsSandboxOptions } from './options.js';
 import type { PtsSandboxOutcome } from './order.js';

@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import type { PtsTransactionStatusCode } from '../pts/protocol/pts-codes.js';
-import { isLosslessNumber, LosslessNumber, type PtsJsonObject } from '../pts/protocol/pts-json.js';
+import { isLosslessNumber, type PtsJsonObject } from '../pts/protocol/pts-json.js';
 import type { PtsMessageName } from '../pts/protocol/pts-fields.js';
+import { checkCard } from './card.js';
 import type { PtsSandboxDeliveries } from './deliveries.js';
 import { PtsSandboxError, PtsSandboxRefusal } from './error.js';
+import { exchangeRateAnswer } from './exchange-rates.js';
 import type { PtsSandboxAccount, PtsSandboxSettings } from './options.js';
 import type { PtsSandboxTimers } from './timers.js';
 
@@ -47,23 +49,13 @@ export interface PtsSandboxServed {
   after?: () => void;
 }
 
-/** The default rate table (B4.9 example: 1 USD = 55.07 PHP for payments, 55.09 for withdrawals). */
-export const PTS_SANDBOX_DEFAULT_EXCHANGE_RATES: Readonly<
-  Record<string, Readonly<Record<string, { payment: string; withdraw: string }>>>
-> = {
-  PHP: { USD: { payment: '55.07', withdraw: '55.09' }, CNY: { payment: '7.61', withdraw: '7.63' } },
-};
-
-const CARD_RE = /^\d{12,19}$/;
-const MONTH_RE = /^(0[1-9]|1[0-2])$/;
-const YEAR_RE = /^\d{4}$/;
-const CVC_RE = /^\d{3,4}$/;
 const UNIT_DAYS = { 1: 7, 2: 30, 3: 365 } as const;
 
 const unixNow = () => Math.floor(Date.now() / 1000);
 
 /**
- * The v1 Exchange Rate endpoint (B4.9) and the v2.1 subscribe family (B4.11) of the sandbox.
+ * The v2.1 subscribe family (B4.11) of the sandbox, and the v1 Exchange Rate endpoint (B4.9,
+ * answered by `exchange-rates.ts`).
  * A subscription charges every `period_count` units; on the sandbox's compressed clock one unit
  * (week, month or year) lasts `subscriptionUnitMs` (0: charges only through `charge`). Every
  * charge and the disable are reported by a signed subscribe callback. Kept in memory only.
@@ -87,7 +79,7 @@ export class PtsSandboxSubscriptions {
   ): PtsSandboxServed {
     switch (endpoint) {
       case 'exchangeRate':
-        return this.exchangeRate(account, message);
+        return exchangeRateAnswer(this.settings, account, message);
       case 'subscribe':
         return this.subscribe(account, message);
       case 'subscribeDisable':
@@ -137,20 +129,6 @@ export class PtsSandboxSubscriptions {
     this.settings.log(`subscription ${orderId}: payment ${payment.paymentId} -> ${payment.status}`);
     this.report(sub, payment);
     return structuredClone(sub);
-  }
-
-  private exchangeRate(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
-    const trade = message.trade_currency as string;
-    const table = (this.settings.exchangeRates ?? PTS_SANDBOX_DEFAULT_EXCHANGE_RATES)[trade];
-    if (!table) throw new PtsSandboxRefusal('8008', `no exchange rates against ${trade}`);
-    const fields: Record<string, unknown> = { user_id: account.userId, trade_currency: trade };
-    for (const [currency, rate] of Object.entries(table)) {
-      fields[currency] = {
-        payment: new LosslessNumber(rate.payment),
-        withdraw: new LosslessNumber(rate.withdraw),
-      };
-    }
-    return { response: 'exchangeRateResponse', message: 'Accepted', fields };
   }
 
   private subscribe(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
@@ -309,49 +287,4 @@ function intText(value: unknown): string {
   if (typeof value === 'number') return String(value);
   if (isLosslessNumber(value)) return value.value;
   return '';
-}
-
-/** As strict as a card acquirer, and silent about the digits: refusals name the field only. */
-function checkCard(message: PtsJsonObject): void {
-  const refuse = (field: string, why: string) =>
-    new PtsSandboxRefusal('1001', `subscribeRequest: field \`${field}\` ${why}`);
-  const number = message.card_number;
-  if (typeof number !== 'string' || !CARD_RE.test(number) || !luhn(number)) {
-    throw refuse('card_number', 'must be 12 to 19 digits with a valid check digit');
-  }
-  const month = message.card_exp_month;
-  if (typeof month !== 'string' || !MONTH_RE.test(month)) {
-    throw refuse('card_exp_month', 'must be two digits, 01 to 12');
-  }
-  const year = message.card_exp_year;
-  if (typeof year !== 'string' || !YEAR_RE.test(year)) {
-    throw refuse('card_exp_year', 'must be four digits');
-  }
-  const now = new Date();
-  const expiry = Number(year) * 12 + Number(month);
-  if (expiry < now.getUTCFullYear() * 12 + now.getUTCMonth() + 1) {
-    throw refuse('card_exp_year', 'with card_exp_month is in the past (the card has expired)');
-  }
-  const cvc = message.card_cvc;
-  if (typeof cvc !== 'string' || !CVC_RE.test(cvc))
-    throw refuse('card_cvc', 'must be 3 or 4 digits');
-  for (const name of ['first_name', 'last_name', 'middle_name']) {
-    const value = message[name];
-    if (value !== undefined && (typeof value !== 'string' || /\d/.test(value))) {
-      throw refuse(name, 'must be a name without digits');
-    }
-  }
-}
-
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
 }

@@ -12,6 +12,7 @@ import {
   PtsTimeoutError,
   type PtsModuleOptions,
 } from '../../src/pts/index.js';
+import { quietFor } from '../support/waiting.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import {
   newOrderId,
@@ -79,7 +80,7 @@ async function settledRequests(endpoint: string, orderId: string, count: number)
     5000,
   );
   // A moment more, to see an unwanted extra request if one were coming.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await quietFor(100);
   return requestsFor(harness.sandbox, endpoint, orderId);
 }
 

@@ -4,11 +4,11 @@ import { submitCheckout } from '../support/checkout.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import {
   ADMIN_KEY,
-  eventually,
   startTestService,
   VIEWER_KEY,
   type TestService,
 } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 const viewer = { Authorization: `Bearer ${VIEWER_KEY}` };

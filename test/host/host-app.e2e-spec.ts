@@ -10,7 +10,7 @@ import { startPtsSandbox, type PtsTestSandbox } from 'pts-nest/testing';
 import { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataSourceOptions } from '../../src/app/database/data-source-options.js';
-import { eventually } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { bootError, startHostApp, type HostApp, type HostAppSetup } from './host-app.js';
 

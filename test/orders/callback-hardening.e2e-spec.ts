@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PTS_UNVERIFIED_BODY_PREFIX_BYTES } from '../../src/pts/callbacks/pts-callback-processor.js';
@@ -12,39 +11,7 @@ import {
   VIEWER_KEY,
   type TestService,
 } from '../support/test-service.js';
-
-/** POSTs from a chosen loopback address (127.0.0.0/8 is all ours). */
-function postFrom(
-  url: string,
-  localAddress: string,
-  path: string,
-  body: string | Buffer,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${url}${path}`,
-      {
-        method: 'POST',
-        localAddress,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    // A refused sender may be cut off before it finished sending: that is the point.
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'EPIPE' || error.code === 'ECONNRESET'
-        ? resolve({ status: 0, text: '' })
-        : reject(error),
-    );
-    req.end(body);
-  });
-}
+import { postFrom } from '../support/post-from.js';
 
 async function tableBytes(service: TestService): Promise<number> {
   const [row] = await service.db.dataSource.query<{ n: string }[]>(

@@ -6,12 +6,8 @@ import { handRsaSign, handSignString, SIGNED_FIELDS } from '../support/hand-made
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { submitCheckout } from '../support/checkout.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 type Row = {
   outcome: string;
@@ -92,7 +88,8 @@ describe('callbacks (docs/protocol.md A6-A8) over real HTTP and PostgreSQL', () 
     await eventually(() =>
       service.events.some((e) => e.orderId === order.orderId && e.status === 'success'),
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Room for a second success event, which must not come.
+    await quietFor(300);
     const successEvents = service.events.filter(
       (e) => e.orderId === order.orderId && e.status === 'success',
     );

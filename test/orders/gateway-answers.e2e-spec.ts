@@ -2,12 +2,8 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PtsClient } from '../../src/pts/client/pts-client.js';
 import type { PtsSandboxFault } from '../../src/sandbox/index.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 interface OrderBody {
   orderId: string;

@@ -18,7 +18,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { eventually } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 @Injectable()
 class ShopOrders {

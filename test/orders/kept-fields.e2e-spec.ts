@@ -2,12 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 /**
  * reference_number, details_url, submit_promo, accept_promo (B4.2, B4.5) and the v1 `hash`

@@ -2,12 +2,8 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 /** Two instances of the service on one PostgreSQL: nothing that matters lives in one process. */
 describe('two service instances on one database', () => {
@@ -61,7 +57,7 @@ describe('two service instances on one database', () => {
       );
     await eventually(() => successes().length > 0, 5000, 'the success event');
     // Both dispatchers poll every 50 ms; give a double delivery time to show itself.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await quietFor(500);
     expect(successes()).toHaveLength(1);
   });
 });

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submitCheckout } from '../support/checkout.js';
 import {
   ADMIN_KEY,
-  eventually,
   startTestService,
   VIEWER_KEY,
   type TestService,
 } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 type OrderBody = {
   orderId: string;

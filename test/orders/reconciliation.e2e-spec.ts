@@ -4,12 +4,8 @@ import { PtsJobs, PTS_JOB_QUEUES } from '../../src/pts/orders/pts-jobs.js';
 import { PtsOrderReconciler } from '../../src/pts/orders/pts-order-reconciler.js';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 type OrderBody = {
   orderId: string;
@@ -326,7 +322,8 @@ describe('reconciliation across instances and restarts', () => {
       .get(PtsPayments)
       .createPayment({ orderId: 'twin-1', amount: '2.00', currency: 'PHP', channel: 'QRPH' });
     await until(b, order.orderId, (o) => o.flags.includes('reconcile_exhausted'));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Room for a third query by the other instance, which must not come.
+    await quietFor(500);
     expect(queriesOf(owner, 'twin-1')).toHaveLength(2);
     await b.close();
     await a.close();

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
 import { PtsRetention } from '../../src/pts/orders/pts-retention.js';
-import { eventually, startTestService, type TestService } from '../support/test-service.js';
+import { startTestService, type TestService } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 describe('retention', () => {
   let service: TestService;

@@ -11,7 +11,8 @@ import {
 } from '../../src/sandbox/index.js';
 import { submitCheckout } from '../support/checkout.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { ADMIN_KEY, eventually } from '../support/test-service.js';
+import { ADMIN_KEY } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 /** README, "Using the module in your app": several merchant accounts in one process, v2 and v1 side by side. */
 describe('several merchant accounts in one service', () => {

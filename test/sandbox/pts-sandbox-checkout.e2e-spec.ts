@@ -4,6 +4,7 @@ import {
   sandboxMerchantFromCredentials,
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
+import { quietFor } from '../support/waiting.js';
 import { CallbackReceiver } from './support/callback-receiver.js';
 import {
   parseExact,
@@ -154,7 +155,8 @@ describe('sandbox checkout page and payment callbacks', () => {
       (ds) => ds.filter((d) => d.orderId === orderId).length === 6,
       3000,
     );
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Room for a 4th attempt of the 2000, which the bound forbids.
+    await quietFor(150);
     const calls = receiver.for(orderId);
     // 3 attempts for 1000, then 3 for 2000: the 2000 waits until the 1000 is done.
     expect(calls.map((c) => c.json.status)).toEqual([
@@ -185,7 +187,8 @@ describe('sandbox checkout page and payment callbacks', () => {
     const { orderId } = await payment();
     await sandbox.settle(merchant.userId, orderId, 'fail');
     await sandbox.waitForDeliveries((ds) => ds.some((d) => d.orderId === orderId && d.accepted));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Room for a retry after the SUCCESS, which must not come.
+    await quietFor(150);
     expect(receiver.for(orderId)).toHaveLength(2);
     expect(sandbox.deliveries.filter((d) => d.orderId === orderId).map((d) => d.accepted)).toEqual([
       false,
@@ -199,7 +202,8 @@ describe('sandbox checkout page and payment callbacks', () => {
     await sandbox.waitForDeliveries(
       (ds) => ds.filter((d) => d.orderId === orderId && d.accepted).length === 2,
     );
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Room for a second copy of either callback, which must not come.
+    await quietFor(100);
     expect(receiver.for(orderId)).toHaveLength(2);
   });
 
@@ -215,7 +219,8 @@ describe('sandbox checkout page and payment callbacks', () => {
     const { orderId } = await payment({ callback_url: undefined });
     await sandbox.settle(merchant.userId, orderId, 'pay');
     expect(sandbox.order(merchant.userId, orderId)?.status).toBe('2000');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Room for a callback, which must not be tried: the order gave no callback_url.
+    await quietFor(50);
     expect(sandbox.deliveries.filter((d) => d.orderId === orderId)).toHaveLength(0);
   });
 

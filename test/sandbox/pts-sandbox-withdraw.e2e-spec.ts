@@ -5,6 +5,7 @@ import {
   sandboxMerchantFromCredentials,
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
+import { quietFor } from '../support/waiting.js';
 import { CallbackReceiver, type ReceivedCall, type Reply } from './support/callback-receiver.js';
 import {
   handRsaSign,
@@ -152,7 +153,8 @@ describe('sandbox withdrawals: confirmation, progression and callbacks', () => {
     confirmer.reply = reply;
     const { orderId } = await withdraw();
     await callbacks.waitFor(() => callbacks.for(orderId).length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Room for a 1000 or 2000 after the halt, which must not come.
+    await quietFor(150);
     const calls = callbacks.for(orderId);
     expect(calls).toHaveLength(1);
     expect(calls[0].json).toMatchObject({
@@ -200,7 +202,9 @@ describe('sandbox withdrawals: confirmation, progression and callbacks', () => {
   it('lets settle() force an outcome; the timer then leaves the order alone', async () => {
     const { orderId } = await withdraw(plain);
     await sandbox.settle(plain.userId, orderId, 'fail');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await callbacks.waitFor(() => callbacks.for(orderId).length >= 1);
+    // Room for the withdrawal timer (50 ms a step) to move the settled order on: it must not.
+    await quietFor(200);
     expect(callbacks.for(orderId).map((c) => c.json.status)).toEqual(['3000']);
     expect(sandbox.order(plain.userId, orderId)?.status).toBe('3000');
   });
@@ -238,7 +242,8 @@ describe('sandbox withdrawals that wait to be settled by hand', () => {
       const { orderId } = await createWithdrawalV2(sandbox.url, merchant, {
         callback_url: `${callbacks.url}/cb`,
       });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Ten times the withdrawal delay: an order that settled itself would have moved by now.
+      await quietFor(100);
       expect(sandbox.order(merchant.userId, orderId)?.status).toBe('0000');
       expect(callbacks.calls).toHaveLength(0);
       await sandbox.settle(merchant.userId, orderId, 'pay');

@@ -8,14 +8,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/app/database/embedded-postgres.js';
 import { PRIVATE_ROOT } from '../../src/app/database/embedded-postgres-binaries.js';
-import { submitCheckout } from '../support/checkout.js';
 import {
+  bannerAdminKey,
+  payOnCheckout,
   runService,
   SERVICE_ENTRY,
   stopService,
   type ServiceRun,
 } from '../support/service-process.js';
-import { eventually } from '../support/test-service.js';
 
 const exec = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -41,29 +41,9 @@ const entryOf = (project: string) => join(project, 'dist/src/main.js');
 /** The newcomer's first payment: banner, /health, a payment paid on the checkout page. */
 async function takesAPayment(run: ServiceRun, port: number): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
-  const adminKey = await eventually(
-    () => /admin key\s+(\S+)/.exec(run.stdout())?.[1],
-    60_000,
-    `the banner (stderr: ${run.stderr()})`,
-  );
+  const adminKey = await bannerAdminKey(run);
   expect((await fetch(`${url}/health`)).status).toBe(200);
-  const auth = { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' };
-  const created = await fetch(`${url}/admin/payments`, {
-    method: 'POST',
-    headers: auth,
-    body: JSON.stringify({ amount: '25.00', currency: 'PHP', channel: 'QRPH' }),
-  });
-  expect(created.status).toBe(201);
-  const order = (await created.json()) as { orderId: string; payUrl: string };
-  await submitCheckout(order.payUrl, 'pay');
-  await eventually(
-    async () => {
-      const res = await fetch(`${url}/admin/orders/${order.orderId}`, { headers: auth });
-      return ((await res.json()) as { status: string }).status === 'success';
-    },
-    15_000,
-    'the order to succeed',
-  );
+  await payOnCheckout(url, adminKey, '25.00', 15_000);
 }
 
 /** Modes of the directories a user owns along the way, to show nothing of theirs changed. */

@@ -13,7 +13,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { testDatabaseUrl } from '../support/test-database.js';
-import { eventually } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 const ENTRY = resolve('dist/src/main.js');
 const ADMIN = `admin-crash-${randomBytes(8).toString('hex')}`;

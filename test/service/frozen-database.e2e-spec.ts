@@ -4,12 +4,8 @@ import { DEFAULT_DATABASE_TIMEOUTS } from '../../src/app/database/data-source-op
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { submitCheckout } from '../support/checkout.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 /**
  * "A few seconds": the default statement timeout, its 500 ms grace, and a margin for a busy

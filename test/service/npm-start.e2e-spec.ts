@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/app/database/embedded-postgres.js';
-import { submitCheckout } from '../support/checkout.js';
-import { eventually } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 import {
+  bannerAdminKey,
+  payOnCheckout,
   runService,
   SERVICE_ENTRY as ENTRY,
   stopService,
@@ -40,11 +41,7 @@ describe('npm start on a fresh machine (built entry, empty directory, no configu
     const url = `http://127.0.0.1:${port}`;
     first = runService(dir, { PORT: String(port) });
     const run = first;
-    const adminKey = await eventually(
-      () => /admin key\s+(\S+)/.exec(run.stdout())?.[1],
-      60_000,
-      `the banner (stderr: ${run.stderr()})`,
-    );
+    const adminKey = await bannerAdminKey(run);
     expect(run.stdout()).toContain(`curl -s -X POST ${url}/admin/payments`);
     const health = await fetch(`${url}/health`);
     expect(health.status).toBe(200);
@@ -59,23 +56,7 @@ describe('npm start on a fresh machine (built entry, empty directory, no configu
     }
     const auth = { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' };
 
-    const created = await fetch(`${url}/admin/payments`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ amount: '100.00', currency: 'PHP', channel: 'QRPH' }),
-    });
-    expect(created.status).toBe(201);
-    const order = (await created.json()) as { orderId: string; payUrl: string };
-    await submitCheckout(order.payUrl, 'pay');
-    await eventually(
-      async () => {
-        const res = await fetch(`${url}/admin/orders/${order.orderId}`, { headers: auth });
-        const body = (await res.json()) as { status: string };
-        return body.status === 'success';
-      },
-      10_000,
-      'the order to succeed',
-    );
+    const order = await payOnCheckout(url, adminKey, '100.00', 10_000);
 
     // Logs are JSON lines; none of them carries a secret.
     const credentials = JSON.parse(

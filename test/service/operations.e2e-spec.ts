@@ -6,11 +6,11 @@ import { PtsAccounts } from '../../src/pts/options/pts-accounts.js';
 import { submitCheckout } from '../support/checkout.js';
 import {
   ADMIN_KEY,
-  eventually,
   startTestService,
   VIEWER_KEY,
   type TestService,
 } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 function metric(text: string, name: string, labels: Record<string, string>): number {
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);

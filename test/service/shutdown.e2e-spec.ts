@@ -41,12 +41,13 @@ describe('graceful shutdown', () => {
       },
       callbackFields(service.credentials.userId, order, '2000'),
     );
+    const arrived = new Promise((resolve) => service.app.getHttpServer().once('request', resolve));
     const inFlight = request(service.url)
       .post('/pts/callback/payment')
       .set('Content-Type', 'application/json')
       .send(body)
       .then((r) => r);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await arrived;
     const closed = service.app.close();
     const reply = await inFlight;
     await closed;

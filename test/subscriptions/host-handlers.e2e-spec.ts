@@ -19,7 +19,7 @@ import {
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { eventually } from '../support/test-service.js';
+import { eventually } from '../support/waiting.js';
 
 @Injectable()
 class Memberships {

@@ -1,12 +1,9 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsOrderReconciler } from '../../src/pts/orders/pts-order-reconciler.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually, quietFor } from '../support/waiting.js';
+import { subscriptionRequest } from './support/subscription-request.js';
 
 /**
  * Reconciliation and subscriptions: PTS has no query for a subscription (docs/protocol.md
@@ -18,22 +15,7 @@ const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 let seq = 0;
 
 function subscriptionBody() {
-  return {
-    orderId: `rsub-${++seq}-${Date.now()}`,
-    amount: '499.00',
-    currency: 'PHP',
-    channel: 'CARD',
-    card: {
-      number: '4242424242424242',
-      expMonth: '07',
-      expYear: String(new Date().getUTCFullYear() + 2),
-      cvc: '123',
-    },
-    firstName: 'Juan',
-    lastName: 'Dela Cruz',
-    periodCount: 1,
-    periodUnit: 'month',
-  };
+  return subscriptionRequest(`rsub-${++seq}-${Date.now()}`);
 }
 
 interface OrderRow {
@@ -98,7 +80,8 @@ describe('reconciliation leaves subscriptions alone', () => {
     expect(queried(paymentId)).toHaveLength(2);
     // ... and a sweep for lost wake-ups finds nothing of the subscriptions either.
     await service.app.get(PtsOrderReconciler).sweep(0);
-    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // Room for a reconcile step (1 s) the sweep might wrongly have scheduled: none may run.
+    await quietFor(1200);
 
     for (const orderId of [active.orderId, lost.orderId]) {
       expect(queried(orderId)).toEqual([]);

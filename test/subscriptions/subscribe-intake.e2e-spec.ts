@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handRsaSign, handSignString } from '../support/hand-made-pts.js';
 import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { postFrom } from '../support/post-from.js';
+import { subscriptionRequest } from './support/subscription-request.js';
 
 /**
  * The subscribe callback gets the intake of the other callback routes (docs/hardening.md): the
@@ -11,58 +12,7 @@ import { ADMIN_KEY, startTestService, type TestService } from '../support/test-s
  * answered 400 and recorded, never a 5xx the gateway would retry for ever.
  */
 
-function postFrom(
-  url: string,
-  localAddress: string,
-  path: string,
-  body: string,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${url}${path}`,
-      {
-        method: 'POST',
-        localAddress,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-      },
-    );
-    // A refused sender may be cut off before it finished sending.
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'EPIPE' || error.code === 'ECONNRESET'
-        ? resolve({ status: 0, text: '' })
-        : reject(error),
-    );
-    req.end(body);
-  });
-}
-
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
-
-function subscriptionBody(orderId: string) {
-  return {
-    orderId,
-    amount: '499.00',
-    currency: 'PHP',
-    channel: 'CARD',
-    card: {
-      number: '4242424242424242',
-      expMonth: '07',
-      expYear: String(new Date().getUTCFullYear() + 2),
-      cvc: '123',
-    },
-    firstName: 'Juan',
-    lastName: 'Dela Cruz',
-    periodCount: 1,
-    periodUnit: 'month',
-  };
-}
 
 describe('the subscribe callback intake', () => {
   let service: TestService;
@@ -116,7 +66,7 @@ describe('the subscribe callback intake', () => {
     const created = await request(service.url)
       .post('/admin/subscriptions')
       .set(admin)
-      .send(subscriptionBody(orderId));
+      .send(subscriptionRequest(orderId));
     expect(created.status).toBe(201);
     const sub = service.sandbox.subscription(service.credentials.userId, orderId)!;
     const fields: Record<string, unknown> = {

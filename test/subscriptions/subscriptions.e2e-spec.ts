@@ -4,12 +4,8 @@ import { JsonLogger } from '../../src/app/logging/json-logger.js';
 import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.js';
 import type { PtsSubscriptionPaymentEvent } from '../../src/pts/index.js';
 import { handRsaSign, handSignString } from '../support/hand-made-pts.js';
-import {
-  ADMIN_KEY,
-  eventually,
-  startTestService,
-  type TestService,
-} from '../support/test-service.js';
+import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { eventually, quietFor } from '../support/waiting.js';
 
 /**
  * v2.1 subscriptions end to end (B4.11, docs/subscriptions.md): the admin API, the sandbox
@@ -606,7 +602,8 @@ describe('the sandbox charges subscriptions on its compressed clock', () => {
     expect(disabled.body.status).toBe('disabled');
     const count = service.sandbox.subscription(service.credentials.userId, req.orderId)!.payments
       .length;
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    // Room for the next charge of the compressed clock, which the disable must have stopped.
+    await quietFor(700);
     expect(
       service.sandbox.subscription(service.credentials.userId, req.orderId)!.payments.length,
     ).toBe(count);

@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import { expect } from 'vitest';
+import { submitCheckout } from './checkout.js';
+import { eventually } from './waiting.js';
 
 /** The built service entry, as `npm start` runs it. */
 export const SERVICE_ENTRY = resolve('dist/src/main.js');
@@ -49,4 +52,43 @@ export async function stopService(run: ServiceRun): Promise<number | null> {
     throw new Error('the service did not stop within 20 s of SIGINT');
   }
   return result;
+}
+
+/** The admin key the first-start banner prints, once it is out (a cold start takes a while). */
+export function bannerAdminKey(run: ServiceRun): Promise<string> {
+  return eventually(
+    () => /admin key\s+(\S+)/.exec(run.stdout())?.[1],
+    60_000,
+    `the banner (stderr: ${run.stderr()})`,
+  );
+}
+
+/**
+ * A payment created through the admin API of the service at `url` and paid on the sandbox's
+ * checkout page; resolves once the service shows it as `success`.
+ */
+export async function payOnCheckout(
+  url: string,
+  adminKey: string,
+  amount: string,
+  timeoutMs: number,
+): Promise<{ orderId: string; payUrl: string }> {
+  const auth = { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' };
+  const created = await fetch(`${url}/admin/payments`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ amount, currency: 'PHP', channel: 'QRPH' }),
+  });
+  expect(created.status).toBe(201);
+  const order = (await created.json()) as { orderId: string; payUrl: string };
+  await submitCheckout(order.payUrl, 'pay');
+  await eventually(
+    async () => {
+      const res = await fetch(`${url}/admin/orders/${order.orderId}`, { headers: auth });
+      return ((await res.json()) as { status: string }).status === 'success';
+    },
+    timeoutMs,
+    'the order to succeed',
+  );
+  return order;
 }
