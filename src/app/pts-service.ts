@@ -139,7 +139,11 @@ export async function startPtsService(
 
     const app = await createPtsApp(
       {
-        database: { url: databaseUrl, timeouts: config.hardening.databaseTimeouts },
+        database: {
+          url: databaseUrl,
+          poolSize: config.databasePoolSize,
+          timeouts: config.hardening.databaseTimeouts,
+        },
         pts: {
           accounts,
           callbackBaseUrl,

@@ -40,6 +40,11 @@ describe('loadServiceConfig', () => {
     expect(config.gateway).toBeUndefined();
     expect(config.databaseUrl).toBeUndefined();
     expect(config.adminKeys).toBeUndefined();
+    expect(config.databasePoolSize).toBe(10);
+  });
+
+  it('sizes the database pool from DB_POOL_SIZE', () => {
+    expect(loadServiceConfig({ DB_POOL_SIZE: '20' }, '/srv').databasePoolSize).toBe(20);
   });
 
   it('reads a complete production configuration', () => {
@@ -95,6 +100,7 @@ describe('loadServiceConfig', () => {
     ['a port that is not a number', { PORT: 'eighty' }, 'PORT must be a whole number'],
     ['a timeout of zero', { PTS_TIMEOUT_MS: '0' }, 'PTS_TIMEOUT_MS'],
     ['a database URL of another kind', { DATABASE_URL: 'mysql://db' }, 'DATABASE_URL'],
+    ['a database pool of none', { DB_POOL_SIZE: '0' }, 'DB_POOL_SIZE must be a whole number'],
     [
       'an allowed IP that is not one',
       { PTS_CALLBACK_ALLOWED_IPS: '10.0.0.0/33' },

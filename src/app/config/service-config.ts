@@ -1,4 +1,5 @@
 import type { AdminApiKey, AdminRole } from '../admin/admin-auth.guard.js';
+import { DEFAULT_DATABASE_POOL_SIZE } from '../database/data-source-options.js';
 import { loadHardeningConfig, type HardeningConfig } from './hardening-config.js';
 import type { PtsAccountOptions } from 'pts-nest';
 import { list, ptsOptionsFromEnv, type Env, type PtsEnvOptions } from './pts-env-options.js';
@@ -10,6 +11,8 @@ export interface ServiceConfig extends Omit<PtsEnvOptions, 'accounts'> {
   port: number;
   /** Undefined: start an embedded PostgreSQL under `dataDir`. */
   databaseUrl?: string;
+  /** Connections in the service's database pool. */
+  databasePoolSize: number;
   dataDir: string;
   /** Undefined: sandbox mode (built-in gateway, generated credentials). */
   gateway?: { accounts: PtsAccountOptions[] };
@@ -43,6 +46,14 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
   const port = integer(env, 'PORT', 3000, 0, 65535, problems);
   const sandboxPort = integer(env, 'PTS_SANDBOX_PORT', 0, 0, 65535, problems);
   const databaseUrl = optionalUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], problems);
+  const databasePoolSize = integer(
+    env,
+    'DB_POOL_SIZE',
+    DEFAULT_DATABASE_POOL_SIZE,
+    1,
+    500,
+    problems,
+  );
   const logLevel = (env.LOG_LEVEL ?? 'info') as ServiceConfig['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be debug, info, warn or error, got "${env.LOG_LEVEL}"`);
@@ -79,6 +90,7 @@ export function loadServiceConfig(env: Env, cwd: string): ServiceConfig {
     port,
     sandboxPort,
     databaseUrl,
+    databasePoolSize,
     dataDir: env.PTS_DATA_DIR ? resolvePath(cwd, env.PTS_DATA_DIR) : `${cwd}/.data`,
     gateway: accounts ? { accounts } : undefined,
     ...pts,

@@ -31,6 +31,9 @@ export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = {
   idleInTransactionMs: 60_000,
 };
 
+/** Connections of the service's pool (`DB_POOL_SIZE`), shared by requests and jobs. */
+export const DEFAULT_DATABASE_POOL_SIZE = 10;
+
 /** How much longer than `statement_timeout` the client waits for an answer that never comes. */
 const CLIENT_GRACE_MS = 500;
 
@@ -58,7 +61,10 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
   // With a schema, unqualified names resolve there first.
   if (settings.schema) serverOptions.push(`-c search_path=${settings.schema},public`);
   const timeouts = settings.timeouts;
-  const extra: Record<string, unknown> = { max: settings.poolSize ?? 10, keepAlive: true };
+  const extra: Record<string, unknown> = {
+    max: settings.poolSize ?? DEFAULT_DATABASE_POOL_SIZE,
+    keepAlive: true,
+  };
   if (timeouts) {
     const { connectMs, poolWaitMs, statementMs, idleInTransactionMs } = {
       ...DEFAULT_DATABASE_TIMEOUTS,
