@@ -196,10 +196,10 @@ export class PtsSandbox {
   async settle(userId: string, orderId: string, outcome: PtsSandboxOutcome): Promise<void> {
     const order = this.store.get(userId, orderId);
     if (!order) {
-      throw new PtsSandboxError(
-        'unknown_order',
-        `PTS sandbox: merchant ${userId} has no order ${orderId}`,
-      );
+      throw new PtsSandboxError({
+        code: 'unknown_order',
+        message: `PTS sandbox: merchant ${userId} has no order ${orderId}`,
+      });
     }
     this.lifecycle.settle(order, outcome, `settle: ${outcome}`);
   }
@@ -306,10 +306,10 @@ export class PtsSandbox {
       const timer = setTimeout(() => {
         cleanup();
         reject(
-          new PtsSandboxError(
-            'wait_timeout',
-            `PTS sandbox: ${what} did not reach the expected state within ${timeoutMs} ms. Seen: ${describe() || 'none'}`,
-          ),
+          new PtsSandboxError({
+            code: 'wait_timeout',
+            message: `PTS sandbox: ${what} did not reach the expected state within ${timeoutMs} ms. Seen: ${describe() || 'none'}`,
+          }),
         );
       }, timeoutMs);
       const cleanup = () => {

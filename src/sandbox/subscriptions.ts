@@ -114,16 +114,16 @@ export class PtsSandboxSubscriptions {
   ): PtsSandboxSubscription {
     const sub = this.subscriptions.get(key(userId, orderId));
     if (!sub) {
-      throw new PtsSandboxError(
-        'unknown_order',
-        `PTS sandbox: merchant ${userId} has no subscription ${orderId}`,
-      );
+      throw new PtsSandboxError({
+        code: 'unknown_order',
+        message: `PTS sandbox: merchant ${userId} has no subscription ${orderId}`,
+      });
     }
     if (!sub.enabled) {
-      throw new PtsSandboxError(
-        'order_final',
-        `PTS sandbox: subscription ${orderId} is disabled; it makes no more payments`,
-      );
+      throw new PtsSandboxError({
+        code: 'order_final',
+        message: `PTS sandbox: subscription ${orderId} is disabled; it makes no more payments`,
+      });
     }
     const now = unixNow();
     const payment: PtsSandboxSubscriptionPayment = {
@@ -142,7 +142,7 @@ export class PtsSandboxSubscriptions {
   private exchangeRate(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
     const trade = message.trade_currency as string;
     const table = (this.settings.exchangeRates ?? PTS_SANDBOX_DEFAULT_EXCHANGE_RATES)[trade];
-    if (!table) throw new PtsSandboxRefusal('8008', `no exchange rates against ${trade}`);
+    if (!table) throw PtsSandboxRefusal.fromCode('8008', `no exchange rates against ${trade}`);
     const fields: Record<string, unknown> = { user_id: account.userId, trade_currency: trade };
     for (const [currency, rate] of Object.entries(table)) {
       fields[currency] = {
@@ -156,16 +156,19 @@ export class PtsSandboxSubscriptions {
   private subscribe(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
     const currency = message.currency as string;
     if (!account.currencies.includes(currency)) {
-      throw new PtsSandboxRefusal('1008', `currency ${currency} is not supported`);
+      throw PtsSandboxRefusal.fromCode('1008', `currency ${currency} is not supported`);
     }
     checkCard(message);
     const periodCount = Number(intText(message.period_count));
     if (!Number.isInteger(periodCount) || periodCount < 1 || periodCount > 12) {
-      throw new PtsSandboxRefusal('1001', 'subscribeRequest: field `period_count` must be 1 to 12');
+      throw PtsSandboxRefusal.fromCode(
+        '1001',
+        'subscribeRequest: field `period_count` must be 1 to 12',
+      );
     }
     const unit = Number(intText(message.period_unit));
     if (unit !== 1 && unit !== 2 && unit !== 3) {
-      throw new PtsSandboxRefusal(
+      throw PtsSandboxRefusal.fromCode(
         '1001',
         'subscribeRequest: field `period_unit` must be 1 (week), 2 (month) or 3 (year)',
       );
@@ -173,7 +176,10 @@ export class PtsSandboxSubscriptions {
     const orderId = message.order_id as string;
     const k = key(account.userId, orderId);
     if (this.subscriptions.has(k) || this.orderExists(account.userId, orderId)) {
-      throw new PtsSandboxRefusal('1003', `order_id ${orderId} already exists for this merchant`);
+      throw PtsSandboxRefusal.fromCode(
+        '1003',
+        `order_id ${orderId} already exists for this merchant`,
+      );
     }
     const now = unixNow();
     const sub: PtsSandboxSubscription = {
@@ -216,7 +222,8 @@ export class PtsSandboxSubscriptions {
   private disable(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
     const orderId = message.order_id as string;
     const sub = this.subscriptions.get(key(account.userId, orderId));
-    if (!sub) throw new PtsSandboxRefusal('1002', `no subscription ${orderId} for this merchant`);
+    if (!sub)
+      throw PtsSandboxRefusal.fromCode('1002', `no subscription ${orderId} for this merchant`);
     const wasEnabled = sub.enabled;
     sub.enabled = false;
     sub.nextPaymentAt = null;
@@ -314,7 +321,7 @@ function intText(value: unknown): string {
 /** As strict as a card acquirer, and silent about the digits: refusals name the field only. */
 function checkCard(message: PtsJsonObject): void {
   const refuse = (field: string, why: string) =>
-    new PtsSandboxRefusal('1001', `subscribeRequest: field \`${field}\` ${why}`);
+    PtsSandboxRefusal.fromCode('1001', `subscribeRequest: field \`${field}\` ${why}`);
   const number = message.card_number;
   if (typeof number !== 'string' || !CARD_RE.test(number) || !luhn(number)) {
     throw refuse('card_number', 'must be 12 to 19 digits with a valid check digit');
