@@ -8,24 +8,20 @@ export type PtsCliExitCode = 0 | 1 | 2;
  * hierarchy so that a protocol error and a CLI error read alike.
  */
 export class PtsCliError extends PtsError {
-  override readonly name: string = 'PtsCliError';
-
-  constructor(
-    code: string,
-    message: string,
-    readonly exitCode: 1 | 2,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
+  readonly exitCode: 1 | 2 = 1;
 
   /** Bad usage or bad input: exit code 2. */
   static usage(message: string, code = 'usage'): PtsCliError {
-    return new PtsCliError(code, message, 2);
+    return new PtsCliUsageError({ code, message });
   }
 
   /** A check that ran and failed: exit code 1. */
   static failed(code: string, message: string, options?: { cause?: unknown }): PtsCliError {
-    return new PtsCliError(code, message, 1, options);
+    return new PtsCliError({ code, message, cause: options?.cause });
   }
+}
+
+/** Bad usage or bad input (exit code 2); made by `PtsCliError.usage`. */
+export class PtsCliUsageError extends PtsCliError {
+  override readonly exitCode = 2;
 }

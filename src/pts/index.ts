@@ -71,6 +71,7 @@ export {
   PtsUnknownAccountError,
   isPtsOutcomeUnknown,
 } from './errors/pts-error.js';
+export type { PtsErrorFields, PtsOrderContext } from './errors/pts-error.js';
 export { PtsExceptionFilter, ptsHttpErrorBody } from './errors/pts-exception.filter.js';
 export type { PtsHttpErrorBody } from './errors/pts-exception.filter.js';
 

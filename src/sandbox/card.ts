@@ -9,7 +9,7 @@ const CVC_RE = /^\d{3,4}$/;
 /** As strict as a card acquirer, and silent about the digits: refusals name the field only. */
 export function checkCard(message: PtsJsonObject): void {
   const refuse = (field: string, why: string) =>
-    new PtsSandboxRefusal('1001', `subscribeRequest: field \`${field}\` ${why}`);
+    PtsSandboxRefusal.fromCode('1001', `subscribeRequest: field \`${field}\` ${why}`);
   const number = message.card_number;
   if (typeof number !== 'string' || !CARD_RE.test(number) || !luhn(number)) {
     throw refuse('card_number', 'must be 12 to 19 digits with a valid check digit');

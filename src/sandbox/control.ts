@@ -166,7 +166,10 @@ async function readJson(req: IncomingMessage, allowEmpty = false): Promise<unkno
   try {
     return JSON.parse(text);
   } catch {
-    throw new PtsSandboxError('invalid_json', 'PTS sandbox: the body must be JSON');
+    throw new PtsSandboxError({
+      code: 'invalid_json',
+      message: 'PTS sandbox: the body must be JSON',
+    });
   }
 }
 

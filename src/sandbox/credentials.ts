@@ -149,11 +149,11 @@ function parseStoredCredentials(text: string, path: string): PtsSandboxCredentia
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new PtsSandboxError(
-      'credentials_unreadable',
-      `PTS sandbox: ${path} is not JSON. Delete it to have new sandbox credentials generated.`,
-      { cause: error },
-    );
+    throw new PtsSandboxError({
+      code: 'credentials_unreadable',
+      message: `PTS sandbox: ${path} is not JSON. Delete it to have new sandbox credentials generated.`,
+      cause: error,
+    });
   }
   const object = (typeof value === 'object' && value !== null ? value : {}) as Record<
     string,
@@ -161,10 +161,10 @@ function parseStoredCredentials(text: string, path: string): PtsSandboxCredentia
   >;
   const missing = CREDENTIAL_FIELDS.filter((f) => typeof object[f] !== 'string' || !object[f]);
   if (missing.length > 0) {
-    throw new PtsSandboxError(
-      'credentials_incomplete',
-      `PTS sandbox: ${path} lacks ${missing.join(', ')}. Delete it to have new sandbox credentials generated.`,
-    );
+    throw new PtsSandboxError({
+      code: 'credentials_incomplete',
+      message: `PTS sandbox: ${path} lacks ${missing.join(', ')}. Delete it to have new sandbox credentials generated.`,
+    });
   }
   return Object.fromEntries(
     CREDENTIAL_FIELDS.map((f) => [f, object[f]]),

@@ -79,7 +79,7 @@ export class PtsSandboxEndpoints {
       case 'subscribeDisable': {
         const subscriptions = this.deps.subscriptions;
         if (!subscriptions)
-          throw new PtsSandboxRefusal('1011', `${route.endpoint} is not served here`);
+          throw PtsSandboxRefusal.fromCode('1011', `${route.endpoint} is not served here`);
         const served = subscriptions.serve(account, route.endpoint, message);
         const signed = signAnswer(
           this.deps.faults,
@@ -96,7 +96,7 @@ export class PtsSandboxEndpoints {
       }
       default: {
         const endpoint: string = route.endpoint;
-        throw new PtsSandboxRefusal('1011', `${endpoint} is not served here`);
+        throw PtsSandboxRefusal.fromCode('1011', `${endpoint} is not served here`);
       }
     }
   }
@@ -111,7 +111,10 @@ export class PtsSandboxEndpoints {
     const modeText = idText(message[modeField]) ?? '0';
     const allowed = route.version === 'v2' ? ['0', '1', '2'] : ['0', '1'];
     if (!allowed.includes(modeText)) {
-      throw new PtsSandboxRefusal('1001', `\`${modeField}\` must be one of ${allowed.join(', ')}`);
+      throw PtsSandboxRefusal.fromCode(
+        '1001',
+        `\`${modeField}\` must be one of ${allowed.join(', ')}`,
+      );
     }
     const site = { endpoint: route.endpoint, userId: account.userId };
     const effects = takeSigningEffects(this.deps.faults, site);
@@ -149,7 +152,7 @@ export class PtsSandboxEndpoints {
   ): PtsSandboxServed {
     const currency = message.currency as string;
     if (!account.currencies.includes(currency)) {
-      throw new PtsSandboxRefusal(
+      throw PtsSandboxRefusal.fromCode(
         '1008',
         `currency ${currency} is not supported (supported: ${account.currencies.join(', ')})`,
       );
@@ -190,10 +193,10 @@ export class PtsSandboxEndpoints {
       data = { code: code.code, expires_in: num(code.expiresIn), expires_at: num(code.expiresAt) };
     } else {
       if (typeof message.hash !== 'string') {
-        throw new PtsSandboxRefusal('1001', 'tokenRequest: field `hash` must be a string');
+        throw PtsSandboxRefusal.fromCode('1001', 'tokenRequest: field `hash` must be a string');
       }
       if (!store.redeemRandomCode(account.userId, account.merchant.safecode, message.hash)) {
-        throw new PtsSandboxRefusal(
+        throw PtsSandboxRefusal.fromCode(
           '1012',
           '`hash` matches no live random code: sha256_hex(random_code + user_id + safecode) expected',
         );

@@ -18,7 +18,7 @@ export function exchangeRateAnswer(
 ): PtsSandboxServed {
   const trade = message.trade_currency as string;
   const table = (settings.exchangeRates ?? PTS_SANDBOX_DEFAULT_EXCHANGE_RATES)[trade];
-  if (!table) throw new PtsSandboxRefusal('8008', `no exchange rates against ${trade}`);
+  if (!table) throw PtsSandboxRefusal.fromCode('8008', `no exchange rates against ${trade}`);
   const fields: Record<string, unknown> = { user_id: account.userId, trade_currency: trade };
   for (const [currency, rate] of Object.entries(table)) {
     fields[currency] = {

@@ -164,7 +164,8 @@ export interface PtsSandboxActiveFault {
  * `PtsSandboxError` with a message that names the wrong field.
  */
 export function parsePtsSandboxFault(input: unknown): PtsSandboxFault {
-  const bad = (why: string) => new PtsSandboxError('invalid_fault', `PTS sandbox fault: ${why}`);
+  const bad = (why: string) =>
+    new PtsSandboxError({ code: 'invalid_fault', message: `PTS sandbox fault: ${why}` });
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw bad('must be a JSON object such as {"kind":"drop","endpoint":"payment"}');
   }

@@ -117,7 +117,7 @@ export class PtsSandboxGateway {
       outcome = await this.process(req, route, record);
     } catch (error) {
       if (!(error instanceof PtsSandboxRefusal)) throw error;
-      record.detail = error.detail;
+      record.detail = error.message;
       outcome = { answer: refusalAnswer(error), faults: [] };
     }
     await this.respond(req, res, outcome, record);
@@ -258,7 +258,7 @@ export class PtsSandboxGateway {
 
 function refusalAnswer(refusal: PtsSandboxRefusal): PtsSandboxAnswer {
   const meaning = PTS_ENVELOPE_CODES[refusal.ptsCode] ?? 'Refused';
-  return { code: refusal.ptsCode, message: `${meaning}: ${refusal.detail}` };
+  return { code: refusal.ptsCode, message: `${meaning}: ${refusal.message}` };
 }
 
 function safeDecode(segment: string): string {

@@ -64,14 +64,17 @@ export class PtsSandboxIntake {
     record: PtsSandboxRequestRecord,
   ): Promise<PtsSandboxIntakeResult> {
     if (req.method !== 'POST') {
-      throw new PtsSandboxRefusal('1020', `${route.endpoint} accepts POST only, got ${req.method}`);
+      throw PtsSandboxRefusal.fromCode(
+        '1020',
+        `${route.endpoint} accepts POST only, got ${req.method}`,
+      );
     }
     let raw: Buffer;
     try {
       raw = await readRequestBody(req, PTS_SANDBOX_BODY_LIMIT_BYTES);
     } catch (error) {
       if (error instanceof PtsSandboxBodyTooLarge)
-        throw new PtsSandboxRefusal('1020', error.message);
+        throw PtsSandboxRefusal.fromCode('1020', error.message);
       throw error;
     }
     const endpointSpec = ptsEndpointSpec(route.version, route.endpoint);
@@ -81,7 +84,7 @@ export class PtsSandboxIntake {
     let account: PtsSandboxAccount;
     if (route.version === 'v2') {
       const found = this.byGuid.get(route.guid ?? '');
-      if (!found) throw new PtsSandboxRefusal('1009', 'no merchant has this GUID');
+      if (!found) throw PtsSandboxRefusal.fromCode('1009', 'no merchant has this GUID');
       account = found;
       record.userId = account.userId;
       requireMediaType(req, 'text/plain');
@@ -99,10 +102,10 @@ export class PtsSandboxIntake {
       opened = openPtsRequest(body, account.cipher);
     } catch (error) {
       if (error instanceof PtsDecryptionError) {
-        throw new PtsSandboxRefusal('1017', error.message);
+        throw PtsSandboxRefusal.fromCode('1017', error.message);
       }
       if (error instanceof PtsMalformedMessageError) {
-        throw new PtsSandboxRefusal('1001', error.message);
+        throw PtsSandboxRefusal.fromCode('1001', error.message);
       }
       throw error;
     }
@@ -114,7 +117,7 @@ export class PtsSandboxIntake {
 
     checkFields(requestSpec, message);
     if (idText(message.user_id) !== account.userId) {
-      throw new PtsSandboxRefusal(
+      throw PtsSandboxRefusal.fromCode(
         '1009',
         route.version === 'v2'
           ? '`user_id` does not belong to the merchant of this GUID'
@@ -125,7 +128,7 @@ export class PtsSandboxIntake {
       account.signer.verify(requestSpec, message);
     } catch (error) {
       if (error instanceof PtsSignatureError) {
-        throw new PtsSandboxRefusal(
+        throw PtsSandboxRefusal.fromCode(
           '1010',
           '`sign` does not verify with the merchant public key over the signed fields',
         );
@@ -150,12 +153,12 @@ export class PtsSandboxIntake {
       validatePtsMessage(spec, message);
     } catch (error) {
       if (error instanceof PtsMalformedMessageError) {
-        throw new PtsSandboxRefusal('1001', error.message);
+        throw PtsSandboxRefusal.fromCode('1001', error.message);
       }
       throw error;
     }
     const account = this.byUserId.get(idText(message.user_id) ?? '');
-    if (!account) throw new PtsSandboxRefusal('1009', 'no merchant has this `user_id`');
+    if (!account) throw PtsSandboxRefusal.fromCode('1009', 'no merchant has this `user_id`');
     record.userId = account.userId;
     return { account, message, sealed: false };
   }
@@ -163,16 +166,16 @@ export class PtsSandboxIntake {
   /** v1 transaction calls: `Authorization: {token_type} {access_token}` (B 3). */
   private authorize(req: IncomingMessage): PtsSandboxAccount {
     const header = req.headers.authorization;
-    if (!header) throw new PtsSandboxRefusal('1012', 'the Authorization header is missing');
+    if (!header) throw PtsSandboxRefusal.fromCode('1012', 'the Authorization header is missing');
     const match = /^(\S+) +(\S+)$/.exec(header.trim());
     if (!match || match[1].toLowerCase() !== 'bearer') {
-      throw new PtsSandboxRefusal('1012', 'Authorization must be `Bearer {access_token}`');
+      throw PtsSandboxRefusal.fromCode('1012', 'Authorization must be `Bearer {access_token}`');
     }
     const token = this.store.findToken(match[2]);
-    if (!token) throw new PtsSandboxRefusal('1012', 'the access token is unknown');
-    if (token.expired) throw new PtsSandboxRefusal('1016', 'the access token has expired');
+    if (!token) throw PtsSandboxRefusal.fromCode('1012', 'the access token is unknown');
+    if (token.expired) throw PtsSandboxRefusal.fromCode('1016', 'the access token has expired');
     const account = this.byUserId.get(token.userId);
-    if (!account) throw new PtsSandboxRefusal('1012', 'the access token is unknown');
+    if (!account) throw PtsSandboxRefusal.fromCode('1012', 'the access token is unknown');
     return account;
   }
 
@@ -181,7 +184,7 @@ export class PtsSandboxIntake {
     const skew = Math.abs(Date.now() / 1000 - timestamp);
     const tolerance = this.settings.timestampToleranceSeconds;
     if (!(skew <= tolerance)) {
-      throw new PtsSandboxRefusal(
+      throw PtsSandboxRefusal.fromCode(
         '1020',
         `\`timestamp\` is ${Math.round(skew)} s away from the gateway clock (allowed: ${tolerance} s)`,
       );
@@ -193,10 +196,10 @@ function checkHmac(req: IncomingMessage, account: PtsSandboxAccount, message: st
   const header = req.headers['x-transaction-signature'];
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) {
-    throw new PtsSandboxRefusal('1009', 'the X-Transaction-Signature header is missing');
+    throw PtsSandboxRefusal.fromCode('1009', 'the X-Transaction-Signature header is missing');
   }
   if (!verifyPtsTransactionSignature(account.merchant.transactionSecret, message, value)) {
-    throw new PtsSandboxRefusal(
+    throw PtsSandboxRefusal.fromCode(
       '1009',
       `X-Transaction-Signature does not match the HMAC of the ${account.transactionSignatureOver === 'body' ? 'request body' : 'request plaintext'}`,
     );
@@ -206,6 +209,9 @@ function checkHmac(req: IncomingMessage, account: PtsSandboxAccount, message: st
 function requireMediaType(req: IncomingMessage, wanted: string): void {
   const given = mediaType(req.headers['content-type']);
   if (given !== wanted) {
-    throw new PtsSandboxRefusal('1020', `Content-Type must be ${wanted}, got ${given || 'none'}`);
+    throw PtsSandboxRefusal.fromCode(
+      '1020',
+      `Content-Type must be ${wanted}, got ${given || 'none'}`,
+    );
   }
 }

@@ -38,7 +38,10 @@ export class PtsSandboxLifecycle {
   settle(order: PtsSandboxOrder, outcome: PtsSandboxOutcome, cause: string): PtsSandboxOrder {
     const account = this.accountOf(order.userId);
     if (!account) {
-      throw new PtsSandboxError('unknown_merchant', `PTS sandbox: no merchant ${order.userId}`);
+      throw new PtsSandboxError({
+        code: 'unknown_merchant',
+        message: `PTS sandbox: no merchant ${order.userId}`,
+      });
     }
     const snapshots = plannedStatuses(order, outcome).map((status) =>
       this.store.transition(order, status, cause, this.extraFor(order, status)),

@@ -227,10 +227,10 @@ export function resolvePtsSandboxOptions(options: PtsSandboxOptions): PtsSandbox
   });
   if (problems.count > 0) {
     const list = problems.list.map((p) => `  - ${p.message.replace(/^PTS: /, '')}`);
-    throw new PtsSandboxError(
-      'invalid_options',
-      `PTS sandbox: ${list.length} option problem(s):\n${list.join('\n')}`,
-    );
+    throw new PtsSandboxError({
+      code: 'invalid_options',
+      message: `PTS sandbox: ${list.length} option problem(s):\n${list.join('\n')}`,
+    });
   }
   const d = PTS_SANDBOX_DEFAULTS;
   const retry = { ...d.callbackRetry, ...definedOnly(options.callbackRetry ?? {}) };

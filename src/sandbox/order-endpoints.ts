@@ -30,7 +30,7 @@ export class PtsSandboxOrderEndpoints {
     const { store, publicBase, lifecycle } = this.deps;
     const currency = message.currency as string;
     if (route.version === 'v2' && !account.currencies.includes(currency)) {
-      throw new PtsSandboxRefusal(
+      throw PtsSandboxRefusal.fromCode(
         '1008',
         `currency ${currency} is not supported (supported: ${account.currencies.join(', ')})`,
       );
@@ -65,7 +65,10 @@ export class PtsSandboxOrderEndpoints {
       order.qrCode = ptsSandboxQrPayload({ transactionId, orderId, amount, currency });
     }
     if (!store.add(order)) {
-      throw new PtsSandboxRefusal('1003', `order_id ${orderId} already exists for this merchant`);
+      throw PtsSandboxRefusal.fromCode(
+        '1003',
+        `order_id ${orderId} already exists for this merchant`,
+      );
     }
     const fields: Record<string, unknown> = {
       user_id: account.userId,
@@ -107,7 +110,7 @@ export class PtsSandboxOrderEndpoints {
     const orderId = message.order_id as string;
     const order = this.deps.store.get(account.userId, orderId);
     if (!order || order.kind !== kind) {
-      throw new PtsSandboxRefusal('1002', `no ${kind} order ${orderId} for this merchant`);
+      throw PtsSandboxRefusal.fromCode('1002', `no ${kind} order ${orderId} for this merchant`);
     }
     const fields = transactionStatusFields(order);
     if (order.errorMessage) fields.error_message = order.errorMessage;

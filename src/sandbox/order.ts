@@ -55,10 +55,10 @@ export function plannedStatuses(
 ): PtsTransactionStatusCode[] {
   const from = order.status;
   if (isFinalStatus(from)) {
-    throw new PtsSandboxError(
-      'order_final',
-      `PTS sandbox: order ${order.orderId} is final (${from}); it cannot be settled again`,
-    );
+    throw new PtsSandboxError({
+      code: 'order_final',
+      message: `PTS sandbox: order ${order.orderId} is final (${from}); it cannot be settled again`,
+    });
   }
   switch (outcome) {
     case 'pay':
@@ -72,10 +72,10 @@ export function plannedStatuses(
       const allowedFrom: PtsTransactionStatusCode[] =
         to === '5000' ? ['0000', '1000'] : ['0000', '1000', '5000'];
       if (!allowedFrom.includes(from)) {
-        throw new PtsSandboxError(
-          'transition_not_allowed',
-          `PTS sandbox: order ${order.orderId} is ${from}; it cannot become ${to}`,
-        );
+        throw new PtsSandboxError({
+          code: 'transition_not_allowed',
+          message: `PTS sandbox: order ${order.orderId} is ${from}; it cannot become ${to}`,
+        });
       }
       return [to];
     }

@@ -69,10 +69,10 @@ export class PtsSandboxRecords {
       const timer = setTimeout(() => {
         cleanup();
         reject(
-          new PtsSandboxError(
-            'wait_timeout',
-            `PTS sandbox: ${what} did not reach the expected state within ${timeoutMs} ms. Seen: ${describe() || 'none'}`,
-          ),
+          new PtsSandboxError({
+            code: 'wait_timeout',
+            message: `PTS sandbox: ${what} did not reach the expected state within ${timeoutMs} ms. Seen: ${describe() || 'none'}`,
+          }),
         );
       }, timeoutMs);
       const cleanup = () => {

@@ -22,11 +22,11 @@ export function checkFields(spec: PtsMessageSpec, message: PtsJsonObject): void 
     validatePtsMessage(spec, message);
   } catch (error) {
     if (error instanceof PtsMalformedMessageError)
-      throw new PtsSandboxRefusal('1001', error.message);
+      throw PtsSandboxRefusal.fromCode('1001', error.message);
     throw error;
   }
   const invalid = (field: string, why: string) =>
-    new PtsSandboxRefusal('1001', `${spec.name}: field \`${field}\` ${why}`);
+    PtsSandboxRefusal.fromCode('1001', `${spec.name}: field \`${field}\` ${why}`);
   if ('amount' in message) {
     const amount = message.amount;
     if (typeof amount !== 'string') throw invalid('amount', 'must be a JSON string (B 4.1, 4.4)');

@@ -200,10 +200,10 @@ export class PtsSandbox {
   async settle(userId: string, orderId: string, outcome: PtsSandboxOutcome): Promise<void> {
     const order = this.store.get(userId, orderId);
     if (!order) {
-      throw new PtsSandboxError(
-        'unknown_order',
-        `PTS sandbox: merchant ${userId} has no order ${orderId}`,
-      );
+      throw new PtsSandboxError({
+        code: 'unknown_order',
+        message: `PTS sandbox: merchant ${userId} has no order ${orderId}`,
+      });
     }
     this.lifecycle.settle(order, outcome, `settle: ${outcome}`);
   }

@@ -91,10 +91,10 @@ export async function ptsSandboxSetupFromEnv(
     merchant.withdrawConfirmUrl = env.PTS_SANDBOX_WITHDRAW_CONFIRM_URL;
   }
   if (problems.length > 0) {
-    throw new PtsSandboxError(
-      'invalid_environment',
-      `PTS sandbox: ${problems.length} setting problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
-    );
+    throw new PtsSandboxError({
+      code: 'invalid_environment',
+      message: `PTS sandbox: ${problems.length} setting problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    });
   }
   const stateSetting = env.PTS_SANDBOX_STATE_FILE;
   const stateFile =

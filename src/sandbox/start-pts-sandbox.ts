@@ -140,10 +140,10 @@ async function delivered(
       const why = last
         ? `the last of ${tries.length} attempt(s) to ${last.url} got ${last.httpStatus ?? 'no answer'}: ${last.error ?? last.responseBody ?? ''}`
         : `no attempt within ${timeoutMs} ms`;
-      throw new PtsSandboxError(
-        'callback_not_accepted',
-        `PTS sandbox: the host did not accept callback ${status} of order ${orderId}; ${why}`,
-      );
+      throw new PtsSandboxError({
+        code: 'callback_not_accepted',
+        message: `PTS sandbox: the host did not accept callback ${status} of order ${orderId}; ${why}`,
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -72,17 +72,17 @@ export class PtsSandboxStateFile<Order, Token, Balances, Change> {
     try {
       head = JSON.parse(lines[0]) as SnapshotLine<Order, Token, Balances>;
     } catch (error) {
-      throw new PtsSandboxError(
-        'state_unreadable',
-        `PTS sandbox: state file ${this.path} is not JSON. Move it away to start with an empty sandbox.`,
-        { cause: error },
-      );
+      throw new PtsSandboxError({
+        code: 'state_unreadable',
+        message: `PTS sandbox: state file ${this.path} is not JSON. Move it away to start with an empty sandbox.`,
+        cause: error,
+      });
     }
     if (head?.format !== 'pts-sandbox-state' || head.version !== 1) {
-      throw new PtsSandboxError(
-        'state_unreadable',
-        `PTS sandbox: ${this.path} is not a sandbox state file (version 1). Move it away to start with an empty sandbox.`,
-      );
+      throw new PtsSandboxError({
+        code: 'state_unreadable',
+        message: `PTS sandbox: ${this.path} is not a sandbox state file (version 1). Move it away to start with an empty sandbox.`,
+      });
     }
     const changes: Change[] = [];
     for (let i = 1; i < lines.length; i++) {
@@ -90,11 +90,11 @@ export class PtsSandboxStateFile<Order, Token, Balances, Change> {
       try {
         changes.push(JSON.parse(lines[i]) as Change);
       } catch (error) {
-        throw new PtsSandboxError(
-          'state_unreadable',
-          `PTS sandbox: line ${i + 1} of state file ${this.path} is not JSON. Move the file away to start with an empty sandbox.`,
-          { cause: error },
-        );
+        throw new PtsSandboxError({
+          code: 'state_unreadable',
+          message: `PTS sandbox: line ${i + 1} of state file ${this.path} is not JSON. Move the file away to start with an empty sandbox.`,
+          cause: error,
+        });
       }
     }
     const { orders, tokens, balances, port } = head;

@@ -102,10 +102,10 @@ export class PtsSandboxStore {
     extra: Partial<Pick<PtsSandboxOrder, 'errorMessage' | 'referenceNumber'>> = {},
   ): PtsSandboxOrder {
     if (isFinalStatus(order.status)) {
-      throw new PtsSandboxError(
-        'order_final',
-        `PTS sandbox: order ${order.orderId} is final (${order.status})`,
-      );
+      throw new PtsSandboxError({
+        code: 'order_final',
+        message: `PTS sandbox: order ${order.orderId} is final (${order.status})`,
+      });
     }
     const at = new Date();
     order.status = status;
@@ -302,10 +302,10 @@ export class PtsSandboxStore {
         this.setPort(change.port);
         return;
       default:
-        throw new PtsSandboxError(
-          'state_unreadable',
-          `PTS sandbox: state file ${path} holds a change this sandbox does not know. Move it away to start with an empty sandbox.`,
-        );
+        throw new PtsSandboxError({
+          code: 'state_unreadable',
+          message: `PTS sandbox: state file ${path} holds a change this sandbox does not know. Move it away to start with an empty sandbox.`,
+        });
     }
   }
 

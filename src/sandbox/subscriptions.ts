@@ -106,16 +106,16 @@ export class PtsSandboxSubscriptions {
   ): PtsSandboxSubscription {
     const sub = this.subscriptions.get(key(userId, orderId));
     if (!sub) {
-      throw new PtsSandboxError(
-        'unknown_order',
-        `PTS sandbox: merchant ${userId} has no subscription ${orderId}`,
-      );
+      throw new PtsSandboxError({
+        code: 'unknown_order',
+        message: `PTS sandbox: merchant ${userId} has no subscription ${orderId}`,
+      });
     }
     if (!sub.enabled) {
-      throw new PtsSandboxError(
-        'order_final',
-        `PTS sandbox: subscription ${orderId} is disabled; it makes no more payments`,
-      );
+      throw new PtsSandboxError({
+        code: 'order_final',
+        message: `PTS sandbox: subscription ${orderId} is disabled; it makes no more payments`,
+      });
     }
     const now = unixNow();
     const payment: PtsSandboxSubscriptionPayment = {
@@ -134,16 +134,19 @@ export class PtsSandboxSubscriptions {
   private subscribe(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
     const currency = message.currency as string;
     if (!account.currencies.includes(currency)) {
-      throw new PtsSandboxRefusal('1008', `currency ${currency} is not supported`);
+      throw PtsSandboxRefusal.fromCode('1008', `currency ${currency} is not supported`);
     }
     checkCard(message);
     const periodCount = Number(intText(message.period_count));
     if (!Number.isInteger(periodCount) || periodCount < 1 || periodCount > 12) {
-      throw new PtsSandboxRefusal('1001', 'subscribeRequest: field `period_count` must be 1 to 12');
+      throw PtsSandboxRefusal.fromCode(
+        '1001',
+        'subscribeRequest: field `period_count` must be 1 to 12',
+      );
     }
     const unit = Number(intText(message.period_unit));
     if (unit !== 1 && unit !== 2 && unit !== 3) {
-      throw new PtsSandboxRefusal(
+      throw PtsSandboxRefusal.fromCode(
         '1001',
         'subscribeRequest: field `period_unit` must be 1 (week), 2 (month) or 3 (year)',
       );
@@ -151,7 +154,10 @@ export class PtsSandboxSubscriptions {
     const orderId = message.order_id as string;
     const k = key(account.userId, orderId);
     if (this.subscriptions.has(k) || this.orderExists(account.userId, orderId)) {
-      throw new PtsSandboxRefusal('1003', `order_id ${orderId} already exists for this merchant`);
+      throw PtsSandboxRefusal.fromCode(
+        '1003',
+        `order_id ${orderId} already exists for this merchant`,
+      );
     }
     const now = unixNow();
     const sub: PtsSandboxSubscription = {
@@ -194,7 +200,8 @@ export class PtsSandboxSubscriptions {
   private disable(account: PtsSandboxAccount, message: PtsJsonObject): PtsSandboxServed {
     const orderId = message.order_id as string;
     const sub = this.subscriptions.get(key(account.userId, orderId));
-    if (!sub) throw new PtsSandboxRefusal('1002', `no subscription ${orderId} for this merchant`);
+    if (!sub)
+      throw PtsSandboxRefusal.fromCode('1002', `no subscription ${orderId} for this merchant`);
     const wasEnabled = sub.enabled;
     sub.enabled = false;
     sub.nextPaymentAt = null;

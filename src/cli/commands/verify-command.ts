@@ -92,11 +92,11 @@ Example:
         checkVerifiedPtsMessage(spec, body);
       } catch (error) {
         if (!(error instanceof PtsMalformedMessageError)) throw error;
-        throw new PtsMalformedMessageError(
-          error.code,
-          `the \`sign\` verifies (rendering ${rendering}), but ${error.message}`,
-          error.field,
-        );
+        throw new PtsMalformedMessageError({
+          code: error.code,
+          message: `the \`sign\` verifies (rendering ${rendering}), but ${error.message}`,
+          field: error.field,
+        });
       }
       io.stdout(`OK (rendering ${rendering})\n`);
       return 0;

@@ -447,7 +447,7 @@ export class PtsCallbackProcessor {
 
   /** Processes a stored callback again (admin replay); the new verdict is stored as a new row. */
   async replay(callbackId: string): Promise<PtsCallbackVerdict> {
-    if (!isBigintId(callbackId)) throw new PtsCallbackNotFoundError(callbackId);
+    if (!isBigintId(callbackId)) throw PtsCallbackNotFoundError.forCallback(callbackId);
     const rows: {
       kind: PtsCallbackKind;
       raw_body: string;
@@ -459,22 +459,22 @@ export class PtsCallbackProcessor {
       `SELECT kind, raw_body, body_bytes, body_truncated, remote_address, headers FROM pts_callbacks WHERE id = $1`,
       [callbackId],
     );
-    if (rows.length === 0) throw new PtsCallbackNotFoundError(callbackId);
+    if (rows.length === 0) throw PtsCallbackNotFoundError.forCallback(callbackId);
     const row = rows[0];
     // docs/hardening.md, replay: only what could have been accepted when it arrived.
     if (row.body_truncated) {
-      throw new PtsInvalidRequestError(
-        'replay_refused',
-        `callback ${callbackId} was stored without its whole body (only a prefix of an unverified or oversized body is kept); it cannot be replayed`,
-        'id',
-      );
+      throw new PtsInvalidRequestError({
+        code: 'replay_refused',
+        message: `callback ${callbackId} was stored without its whole body (only a prefix of an unverified or oversized body is kept); it cannot be replayed`,
+        field: 'id',
+      });
     }
     if (!this.allowList.allows(row.remote_address ?? undefined)) {
-      throw new PtsInvalidRequestError(
-        'replay_refused',
-        `callback ${callbackId} came from ${row.remote_address ?? 'an unknown address'}, which callbackAllowedIps does not allow; it cannot be replayed`,
-        'id',
-      );
+      throw new PtsInvalidRequestError({
+        code: 'replay_refused',
+        message: `callback ${callbackId} came from ${row.remote_address ?? 'an unknown address'}, which callbackAllowedIps does not allow; it cannot be replayed`,
+        field: 'id',
+      });
     }
     const bytes = Buffer.from(row.raw_body, 'utf8');
     return this.receive({

@@ -26,11 +26,11 @@ export class PtsCallbackQueries {
     if (query.outcome) qb.andWhere('c.outcome = :outcome', { outcome: query.outcome });
     if (query.cursor !== undefined) {
       if (!/^[1-9]\d{0,18}$/.test(query.cursor) || BigInt(query.cursor) > 9223372036854775807n) {
-        throw new PtsInvalidRequestError(
-          'invalid_cursor',
-          'cursor is not one this API returned',
-          'cursor',
-        );
+        throw new PtsInvalidRequestError({
+          code: 'invalid_cursor',
+          message: 'cursor is not one this API returned',
+          field: 'cursor',
+        });
       }
       qb.andWhere('c.id < :cursor', { cursor: query.cursor });
     }

@@ -22,11 +22,11 @@ export class PtsIpAllowList {
         family === 0 ||
         (prefix !== undefined && (!Number.isInteger(prefix) || prefix < 0 || prefix > maxPrefix))
       ) {
-        throw new PtsConfigurationError(
-          'invalid_ip',
-          `PTS: option \`${option}\` has "${entry}", which is neither an IP address nor a CIDR such as 203.0.113.0/24`,
+        throw new PtsConfigurationError({
+          code: 'invalid_ip',
+          message: `PTS: option \`${option}\` has "${entry}", which is neither an IP address nor a CIDR such as 203.0.113.0/24`,
           option,
-        );
+        });
       }
       const type = family === 6 ? 'ipv6' : 'ipv4';
       if (prefix === undefined) this.list.addAddress(address, type);

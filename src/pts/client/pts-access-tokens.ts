@@ -108,10 +108,10 @@ export class PtsAccessTokens {
       // Just fetched or checked under the lock: only the refusal matters, not the clock.
       if (usable(token, rejected, false)) return token.authorization;
     }
-    throw new PtsProtocolError(
-      'token_not_renewed',
-      `PTS kept handing out the access token it had just refused (account "${account.name}")`,
-    );
+    throw new PtsProtocolError({
+      code: 'token_not_renewed',
+      message: `PTS kept handing out the access token it had just refused (account "${account.name}")`,
+    });
   }
 
   private async loadShared(
@@ -238,11 +238,11 @@ export class PtsAccessTokens {
         });
         const data = result.kind === 'envelope' ? result.data : undefined;
         if (!isPtsJsonObject(data)) {
-          throw new PtsProtocolError(
-            'unexpected_answer',
-            `PTS answered ${endpoint} without a data object (account "${account.name}")`,
-            result.httpStatus,
-          );
+          throw new PtsProtocolError({
+            code: 'unexpected_answer',
+            message: `PTS answered ${endpoint} without a data object (account "${account.name}")`,
+            httpStatus: result.httpStatus,
+          });
         }
         validatePtsMessage(ptsMessageSpec(account.apiVersion, spec.response), data);
         return data;

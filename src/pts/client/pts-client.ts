@@ -105,11 +105,11 @@ export class PtsClient {
     const payUrl = signedText(result.data.pay_url);
     const qrCode = looseText(result.data.qr_code);
     if (payUrl === null && qrCode === undefined) {
-      throw new PtsMalformedMessageError(
-        'missing_field',
-        `PTS accepted payment ${orderId} with neither \`pay_url\` nor \`qr_code\`: the payer has no way to pay`,
-        'pay_url',
-      );
+      throw new PtsMalformedMessageError({
+        code: 'missing_field',
+        message: `PTS accepted payment ${orderId} with neither \`pay_url\` nor \`qr_code\`: the payer has no way to pay`,
+        field: 'pay_url',
+      });
     }
     const payment: PtsPaymentResult = {
       kind: 'json',

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { isPtsTokenRejection } from '../errors/pts-error-from-envelope.js';
 import {
+  isPtsTokenRejection,
   PtsInvalidRequestError,
   PtsMalformedMessageError,
   PtsProtocolError,
@@ -98,26 +98,26 @@ export class PtsExchange {
       });
       if (answer.kind === 'html') {
         if (options.allowPaymentStyles) return { kind: 'html', html: answer.html };
-        throw new PtsProtocolError(
-          'unexpected_html',
-          `PTS answered ${endpoint} with HTML instead of a JSON envelope (account "${account.name}")`,
-          answer.httpStatus,
-        );
+        throw new PtsProtocolError({
+          code: 'unexpected_html',
+          message: `PTS answered ${endpoint} with HTML instead of a JSON envelope (account "${account.name}")`,
+          httpStatus: answer.httpStatus,
+        });
       }
       if (answer.kind === 'redirect') {
         if (options.allowPaymentStyles) return { kind: 'redirect', location: answer.location };
-        throw new PtsProtocolError(
-          'unexpected_redirect',
-          `PTS answered ${endpoint} with an HTTP ${answer.httpStatus} redirect instead of a JSON envelope (account "${account.name}")`,
-          answer.httpStatus,
-        );
+        throw new PtsProtocolError({
+          code: 'unexpected_redirect',
+          message: `PTS answered ${endpoint} with an HTTP ${answer.httpStatus} redirect instead of a JSON envelope (account "${account.name}")`,
+          httpStatus: answer.httpStatus,
+        });
       }
       if (!isPtsJsonObject(answer.data)) {
-        throw new PtsProtocolError(
-          'unexpected_answer',
-          `PTS accepted ${endpoint} but sent no data object (account "${account.name}")`,
-          answer.httpStatus,
-        );
+        throw new PtsProtocolError({
+          code: 'unexpected_answer',
+          message: `PTS accepted ${endpoint} but sent no data object (account "${account.name}")`,
+          httpStatus: answer.httpStatus,
+        });
       }
       const data = answer.data;
       // A5: nulls in signed fields sign as `key=`; what the answer must carry is judged after.
@@ -175,11 +175,11 @@ export class PtsExchange {
     const timeoutMs = opts.timeoutMs ?? this.settings.timeoutMs;
     const { min, max } = PTS_TIMEOUT_RANGE;
     if (!Number.isInteger(timeoutMs) || timeoutMs < min || timeoutMs > max) {
-      throw new PtsInvalidRequestError(
-        'invalid_timeout',
-        `PTS: \`timeoutMs\` must be a whole number of milliseconds from ${min} to ${max}`,
-        'timeoutMs',
-      );
+      throw new PtsInvalidRequestError({
+        code: 'invalid_timeout',
+        message: `PTS: \`timeoutMs\` must be a whole number of milliseconds from ${min} to ${max}`,
+        field: 'timeoutMs',
+      });
     }
     return timeoutMs;
   }
@@ -193,11 +193,11 @@ function checkRequest(spec: PtsMessageSpec, fields: Record<string, unknown>): vo
   } catch (error) {
     if (!(error instanceof PtsMalformedMessageError)) throw error;
     const field = error.field === undefined ? undefined : callerFieldName(error.field);
-    throw new PtsInvalidRequestError(
-      error.code,
-      `PTS ${spec.version} ${spec.name}: ${error.code === 'missing_field' ? `\`${field}\` is required` : `\`${field}\` is not valid`} (${error.message})`,
+    throw new PtsInvalidRequestError({
+      code: error.code,
+      message: `PTS ${spec.version} ${spec.name}: ${error.code === 'missing_field' ? `\`${field}\` is required` : `\`${field}\` is not valid`} (${error.message})`,
       field,
-      { cause: error },
-    );
+      cause: error,
+    });
   }
 }

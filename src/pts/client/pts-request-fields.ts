@@ -25,33 +25,33 @@ export function nowSeconds(): number {
 
 export function checkOrderId(orderId: unknown): string {
   if (typeof orderId !== 'string' || !ORDER_ID_RE.test(orderId)) {
-    throw new PtsInvalidRequestError(
-      'invalid_order_id',
-      'PTS: `orderId` must be 1 to 64 visible ASCII characters (no spaces)',
-      'orderId',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'invalid_order_id',
+      message: 'PTS: `orderId` must be 1 to 64 visible ASCII characters (no spaces)',
+      field: 'orderId',
+    });
   }
   return orderId;
 }
 
 export function checkAmount(amount: unknown): string {
   if (typeof amount !== 'string' || !isValidPtsAmount(amount)) {
-    throw new PtsInvalidRequestError(
-      'invalid_amount',
-      `PTS: \`amount\` must be a positive decimal string with at most 6 decimal places (e.g. "100.10"), got ${typeof amount === 'string' ? JSON.stringify(amount.slice(0, 32)) : typeof amount}`,
-      'amount',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'invalid_amount',
+      message: `PTS: \`amount\` must be a positive decimal string with at most 6 decimal places (e.g. "100.10"), got ${typeof amount === 'string' ? JSON.stringify(amount.slice(0, 32)) : typeof amount}`,
+      field: 'amount',
+    });
   }
   return amount;
 }
 
 function notFor(account: PtsAccount, field: string, present: boolean): void {
   if (present) {
-    throw new PtsInvalidRequestError(
-      'field_not_for_version',
-      `PTS: \`${field}\` does not exist in API ${account.apiVersion} (account "${account.name}")`,
+    throw new PtsInvalidRequestError({
+      code: 'field_not_for_version',
+      message: `PTS: \`${field}\` does not exist in API ${account.apiVersion} (account "${account.name}")`,
       field,
-    );
+    });
   }
 }
 
@@ -140,18 +140,18 @@ export function withdrawFields(
   notFor(account, 'details', req.details !== undefined && Object.keys(req.details).length > 0);
   const card = req.bankCard;
   if (!card) {
-    throw new PtsInvalidRequestError(
-      'missing_field',
-      `PTS: a v1 withdraw needs \`bankCard\` (the payee's card and bank, B 4.4) (account "${account.name}")`,
-      'bankCard',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'missing_field',
+      message: `PTS: a v1 withdraw needs \`bankCard\` (the payee's card and bank, B 4.4) (account "${account.name}")`,
+      field: 'bankCard',
+    });
   }
   if (card.cardType !== 1 && card.cardType !== 2) {
-    throw new PtsInvalidRequestError(
-      'invalid_field',
-      'PTS: `bankCard.cardType` must be 1 (private) or 2 (public)',
-      'bankCard.cardType',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'invalid_field',
+      message: 'PTS: `bankCard.cardType` must be 1 (private) or 2 (public)',
+      field: 'bankCard.cardType',
+    });
   }
   return defined({
     user_id: account.userId,
@@ -188,31 +188,31 @@ export function queryFields(account: PtsAccount, orderId: string): Fields {
 export function balanceFields(account: PtsAccount, req: PtsBalanceRequest): Fields {
   const mode = req.mode;
   if (mode !== undefined && mode !== 0 && mode !== 1 && mode !== 2) {
-    throw new PtsInvalidRequestError(
-      'invalid_field',
-      'PTS: balance `mode` must be 0, 1 or 2',
-      'mode',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'invalid_field',
+      message: 'PTS: balance `mode` must be 0, 1 or 2',
+      field: 'mode',
+    });
   }
   if (account.apiVersion === 'v2') {
     return defined({ user_id: account.userId, balance_mode: mode, timestamp: nowSeconds() });
   }
   if (mode === 2) {
-    throw new PtsInvalidRequestError(
-      'field_not_for_version',
-      `PTS: balance mode 2 (total and available) does not exist in API v1 (account "${account.name}"); ask for 0 or 1`,
-      'mode',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'field_not_for_version',
+      message: `PTS: balance mode 2 (total and available) does not exist in API v1 (account "${account.name}"); ask for 0 or 1`,
+      field: 'mode',
+    });
   }
   return defined({ user_id: account.userId, type: mode });
 }
 
 export function supportChannelFields(account: PtsAccount, req: PtsSupportChannelsRequest): Fields {
   if (account.apiVersion !== 'v2') {
-    throw new PtsInvalidRequestError(
-      'endpoint_not_for_version',
-      `PTS: the Support Channel endpoint exists only in API v2; account "${account.name}" uses v1, whose channels are a static list from PTS (B 6)`,
-    );
+    throw new PtsInvalidRequestError({
+      code: 'endpoint_not_for_version',
+      message: `PTS: the Support Channel endpoint exists only in API v2; account "${account.name}" uses v1, whose channels are a static list from PTS (B 6)`,
+    });
   }
   return { user_id: account.userId, currency: req.currency ?? 'PHP', timestamp: nowSeconds() };
 }

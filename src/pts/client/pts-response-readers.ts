@@ -33,7 +33,11 @@ function amountText(data: PtsJsonObject, key: string): string | null {
   if (signedText(data[key]) === null) return null;
   const text = decimalText(data[key]);
   if (text === undefined) {
-    throw new PtsMalformedMessageError('invalid_field', `\`${key}\` is not a decimal`, key);
+    throw new PtsMalformedMessageError({
+      code: 'invalid_field',
+      message: `\`${key}\` is not a decimal`,
+      field: key,
+    });
   }
   return text;
 }
@@ -51,18 +55,18 @@ export function checkAnswerIdentity(
 ): void {
   const userId = fieldText(data, 'user_id');
   if (userId !== account.userId) {
-    throw new PtsProtocolError(
-      'answer_mismatch',
-      `PTS answered ${endpoint} for user_id "${userId}", but account "${account.name}" is user_id "${account.userId}"`,
+    throw new PtsProtocolError({
+      code: 'answer_mismatch',
+      message: `PTS answered ${endpoint} for user_id "${userId}", but account "${account.name}" is user_id "${account.userId}"`,
       httpStatus,
-    );
+    });
   }
   if (orderId !== undefined && fieldText(data, 'order_id') !== orderId) {
-    throw new PtsProtocolError(
-      'answer_mismatch',
-      `PTS answered ${endpoint} for order_id "${fieldText(data, 'order_id')}", but we asked about "${orderId}"`,
+    throw new PtsProtocolError({
+      code: 'answer_mismatch',
+      message: `PTS answered ${endpoint} for order_id "${fieldText(data, 'order_id')}", but we asked about "${orderId}"`,
       httpStatus,
-    );
+    });
   }
 }
 
@@ -90,11 +94,11 @@ export function readOrderQuery(
 ): PtsOrderQueryResult {
   const status = statusText(data.status);
   if (status === undefined || !isPtsTransactionStatusCode(status)) {
-    throw new PtsMalformedMessageError(
-      'unknown_status',
-      `PTS answered a query with status ${JSON.stringify(fieldText(data, 'status'))}, which B 5.1 does not define`,
-      'status',
-    );
+    throw new PtsMalformedMessageError({
+      code: 'unknown_status',
+      message: `PTS answered a query with status ${JSON.stringify(fieldText(data, 'status'))}, which B 5.1 does not define`,
+      field: 'status',
+    });
   }
   const timestamp = signedText(data.timestamp);
   const result: PtsOrderQueryResult = {
@@ -117,7 +121,11 @@ function balanceText(value: unknown, where: string): string {
   const text =
     typeof value === 'string' ? value : isLosslessNumber(value) ? value.value : undefined;
   if (text === undefined || !BALANCE_RE.test(text)) {
-    throw new PtsMalformedMessageError('invalid_field', `balance ${where} is not a decimal`, where);
+    throw new PtsMalformedMessageError({
+      code: 'invalid_field',
+      message: `balance ${where} is not a decimal`,
+      field: where,
+    });
   }
   return text;
 }
@@ -134,11 +142,11 @@ export function readBalance(data: PtsJsonObject): PtsBalanceResult {
       continue;
     }
     if (!isPtsJsonObject(value)) {
-      throw new PtsMalformedMessageError(
-        'invalid_field',
-        `balance \`${currency}\` must be an object of channel balances`,
-        currency,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'invalid_field',
+        message: `balance \`${currency}\` must be an object of channel balances`,
+        field: currency,
+      });
     }
     for (const [channel, amount] of Object.entries(value)) {
       const where = `${currency}.${channel}`;
@@ -162,11 +170,11 @@ export function readSupportChannels(data: PtsJsonObject): PtsSupportChannelsResu
   const raw = Array.isArray(data.items) ? data.items : [];
   raw.forEach((item, index) => {
     if (!isPtsJsonObject(item)) {
-      throw new PtsMalformedMessageError(
-        'invalid_field',
-        `support-channel items[${index}] is not an object`,
-        `items[${index}]`,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'invalid_field',
+        message: `support-channel items[${index}] is not an object`,
+        field: `items[${index}]`,
+      });
     }
     const type = item.transaction_type;
     if (type !== 'payment' && type !== 'withdraw') {
@@ -185,11 +193,11 @@ export function readSupportChannels(data: PtsJsonObject): PtsSupportChannelsResu
     const channel = nullable('transaction_channel');
     const currency = nullable('currency');
     if (channel === null || currency === null) {
-      throw new PtsMalformedMessageError(
-        'missing_field',
-        `support-channel items[${index}] lacks transaction_channel or currency`,
-        `items[${index}]`,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'missing_field',
+        message: `support-channel items[${index}] lacks transaction_channel or currency`,
+        field: `items[${index}]`,
+      });
     }
     items.push({
       channel,

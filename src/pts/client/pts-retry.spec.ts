@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  PtsError,
   PtsGatewayError,
   PtsNetworkError,
   PtsProtocolError,
@@ -21,12 +22,28 @@ describe('ptsBackoffDelay', () => {
 
 describe('isPtsRetryable', () => {
   it.each([
-    ['a timeout', new PtsTimeoutError('t', false), true],
-    ['a network failure', new PtsNetworkError('n', false), true],
-    ['a non-envelope 503', new PtsProtocolError('not_an_envelope', 'x', 503), true],
-    ['a non-envelope 404', new PtsProtocolError('not_an_envelope', 'x', 404), false],
-    ['an envelope code', new PtsGatewayError('9999', 'x', 'y', 500), false],
-    ['a bad signature', new PtsSignatureError('signature_mismatch', 'x'), false],
+    [
+      'a timeout',
+      new PtsTimeoutError({ code: 'timeout', message: 't', outcomeUnknown: false }),
+      true,
+    ],
+    [
+      'a network failure',
+      new PtsNetworkError({ code: 'network', message: 'n', outcomeUnknown: false }),
+      true,
+    ],
+    [
+      'a non-envelope 503',
+      new PtsProtocolError({ code: 'not_an_envelope', message: 'x', httpStatus: 503 }),
+      true,
+    ],
+    [
+      'a non-envelope 404',
+      new PtsProtocolError({ code: 'not_an_envelope', message: 'x', httpStatus: 404 }),
+      false,
+    ],
+    ['an envelope code', PtsError.fromGatewayAnswer({ code: '9999', message: 'x' }, 500), false],
+    ['a bad signature', new PtsSignatureError({ code: 'signature_mismatch', message: 'x' }), false],
   ])('says %s is %s', (_what, error, retryable) => {
     expect(isPtsRetryable(error)).toBe(retryable);
   });
@@ -39,7 +56,11 @@ describe('withPtsRetry', () => {
     await expect(
       withPtsRetry(fast, async () => {
         calls += 1;
-        throw new PtsNetworkError(`attempt ${calls}`, false);
+        throw new PtsNetworkError({
+          code: 'network',
+          message: `attempt ${calls}`,
+          outcomeUnknown: false,
+        });
       }),
     ).rejects.toThrow('attempt 3');
     expect(calls).toBe(3);
@@ -50,7 +71,7 @@ describe('withPtsRetry', () => {
     await expect(
       withPtsRetry(settings, async () => {
         calls += 1;
-        throw new PtsGatewayError('1001', 'x', 'y');
+        throw PtsError.fromGatewayAnswer({ code: '1001', message: 'x' });
       }),
     ).rejects.toBeInstanceOf(PtsGatewayError);
     expect(calls).toBe(1);
@@ -61,7 +82,8 @@ describe('withPtsRetry', () => {
     const fast = { attempts: 3, baseDelayMs: 1, maxDelayMs: 1 };
     const result = await withPtsRetry(fast, async (n) => {
       calls += 1;
-      if (n < 2) throw new PtsTimeoutError('slow', false);
+      if (n < 2)
+        throw new PtsTimeoutError({ code: 'timeout', message: 'slow', outcomeUnknown: false });
       return 'ok';
     });
     expect([result, calls]).toEqual(['ok', 2]);

@@ -24,15 +24,19 @@ const CVC_RE = /^\d{3,4}$/;
 const NAME_MAX = 64;
 
 function invalid(field: string, rule: string): PtsInvalidRequestError {
-  return new PtsInvalidRequestError('invalid_field', `PTS: \`${field}\` ${rule}`, field);
+  return new PtsInvalidRequestError({
+    code: 'invalid_field',
+    message: `PTS: \`${field}\` ${rule}`,
+    field,
+  });
 }
 
 function requireVersion(account: PtsAccount, version: 'v1' | 'v2', what: string): void {
   if (account.apiVersion !== version) {
-    throw new PtsInvalidRequestError(
-      'endpoint_not_for_version',
-      `PTS: ${what} exists only in API ${version}; account "${account.name}" uses ${account.apiVersion}`,
-    );
+    throw new PtsInvalidRequestError({
+      code: 'endpoint_not_for_version',
+      message: `PTS: ${what} exists only in API ${version}; account "${account.name}" uses ${account.apiVersion}`,
+    });
   }
 }
 
@@ -48,7 +52,11 @@ export function exchangeRateFields(account: PtsAccount, req: PtsExchangeRateRequ
 /** The card checked for shape only: the checks quote no digit of it. */
 export function checkCard(card: unknown): PtsCard {
   if (typeof card !== 'object' || card === null) {
-    throw new PtsInvalidRequestError('missing_field', 'PTS: `card` is required', 'card');
+    throw new PtsInvalidRequestError({
+      code: 'missing_field',
+      message: 'PTS: `card` is required',
+      field: 'card',
+    });
   }
   const c = card as Record<string, unknown>;
   const text = (key: keyof PtsCard): string => {
@@ -153,11 +161,11 @@ export function withReturnHash(
   if (returnHash === undefined) return fields;
   if (typeof returnHash !== 'boolean') throw invalid('returnHash', 'must be true or false');
   if (account.apiVersion !== 'v1') {
-    throw new PtsInvalidRequestError(
-      'field_not_for_version',
-      `PTS: \`returnHash\` does not exist in API ${account.apiVersion} (account "${account.name}"); v2 queries answer without a hash`,
-      'returnHash',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'field_not_for_version',
+      message: `PTS: \`returnHash\` does not exist in API ${account.apiVersion} (account "${account.name}"); v2 queries answer without a hash`,
+      field: 'returnHash',
+    });
   }
   return { ...fields, return_hash: returnHash };
 }

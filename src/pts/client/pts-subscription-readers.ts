@@ -24,7 +24,11 @@ function text(value: unknown): string {
 function rate(value: unknown, where: string): string {
   const t = decimalText(value);
   if (t === undefined) {
-    throw new PtsMalformedMessageError('invalid_field', `rate ${where} is not a decimal`, where);
+    throw new PtsMalformedMessageError({
+      code: 'invalid_field',
+      message: `rate ${where} is not a decimal`,
+      field: where,
+    });
   }
   return t;
 }
@@ -38,11 +42,11 @@ export function readExchangeRate(
   for (const [currency, value] of Object.entries(data)) {
     if (currency === 'user_id' || currency === 'trade_currency' || currency === 'sign') continue;
     if (!isPtsJsonObject(value)) {
-      throw new PtsMalformedMessageError(
-        'invalid_field',
-        `exchange rate \`${currency}\` must be an object {payment, withdraw}`,
-        currency,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'invalid_field',
+        message: `exchange rate \`${currency}\` must be an object {payment, withdraw}`,
+        field: currency,
+      });
     }
     rates[currency] = {
       payment: rate(value.payment, `${currency}.payment`),
@@ -60,11 +64,11 @@ export function readSubscribeDisable(
   const list = Array.isArray(data.payments) ? data.payments : [];
   list.forEach((item, index) => {
     if (!isPtsJsonObject(item)) {
-      throw new PtsMalformedMessageError(
-        'invalid_field',
-        `payments[${index}] is not an object`,
-        `payments[${index}]`,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'invalid_field',
+        message: `payments[${index}] is not an object`,
+        field: `payments[${index}]`,
+      });
     }
     const stamp = text(item.timestamp);
     payments.push({

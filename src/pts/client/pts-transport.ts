@@ -2,8 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import { Injectable } from '@nestjs/common';
 import { isAxiosError } from 'axios';
 import { firstValueFrom } from 'rxjs';
-import { ptsErrorFromEnvelope } from '../errors/pts-error-from-envelope.js';
-import { PtsNetworkError, PtsTimeoutError } from '../errors/pts-error.js';
+import { PtsError, PtsNetworkError, PtsTimeoutError } from '../errors/pts-error.js';
 import { PtsMetrics } from '../metrics/pts-metrics.js';
 import type { PtsAccount } from '../options/pts-accounts.js';
 import { PTS_SUCCESS_CODE } from '../protocol/pts-codes.js';
@@ -92,7 +91,7 @@ export class PtsTransport {
       }
       outcome = parsed.code;
       if (parsed.code !== PTS_SUCCESS_CODE) {
-        throw ptsErrorFromEnvelope(parsed, response.status);
+        throw PtsError.fromGatewayAnswer(parsed, response.status);
       }
       return { ...parsed, httpStatus: response.status };
     } catch (error) {
@@ -154,18 +153,20 @@ export class PtsTransport {
       `${code ?? 'error'}: ${error instanceof Error ? error.message : 'connection error'}`,
     );
     if (deadlinePassed || (code !== undefined && TIMEOUT_CODES.has(code))) {
-      return new PtsTimeoutError(
-        `${what} did not answer within ${request.timeoutMs} ms${request.hasEffect ? '; the request may have been accepted: query the order to learn its outcome' : ''}`,
-        request.hasEffect,
-        { cause },
-      );
+      return new PtsTimeoutError({
+        code: 'timeout',
+        message: `${what} did not answer within ${request.timeoutMs} ms${request.hasEffect ? '; the request may have been accepted: query the order to learn its outcome' : ''}`,
+        outcomeUnknown: request.hasEffect,
+        cause,
+      });
     }
     const sent = code === undefined || !NOT_SENT_CODES.has(code);
-    return new PtsNetworkError(
-      `${what} failed: ${code ?? (error instanceof Error ? error.message : 'connection error')}${request.hasEffect && sent ? '; the connection broke after the request was sent, so it may have been accepted: query the order to learn its outcome' : ''}`,
-      request.hasEffect && sent,
-      { cause },
-    );
+    return new PtsNetworkError({
+      code: 'network',
+      message: `${what} failed: ${code ?? (error instanceof Error ? error.message : 'connection error')}${request.hasEffect && sent ? '; the connection broke after the request was sent, so it may have been accepted: query the order to learn its outcome' : ''}`,
+      outcomeUnknown: request.hasEffect && sent,
+      cause,
+    });
   }
 }
 

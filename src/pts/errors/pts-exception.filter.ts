@@ -19,14 +19,13 @@ import {
   PtsSignatureError,
   PtsTimeoutError,
   PtsUnknownAccountError,
+  type PtsOrderContext,
 } from './pts-error.js';
 import {
-  orderContextOf,
   PtsCallbackNotFoundError,
   PtsDuplicateOrderError,
   PtsIdempotencyConflictError,
   PtsOrderNotFoundError,
-  type PtsOrderContext,
 } from './pts-order-errors.js';
 
 /** The JSON error body of the admin API (README, "HTTP surface"). */
@@ -93,8 +92,7 @@ export function ptsHttpErrorBody(error: PtsError): PtsHttpErrorBody {
         : error.message,
   };
   if (error instanceof PtsGatewayError) body.code = error.ptsCode;
-  const order = orderContextOf(error);
-  if (order) body.order = order;
+  if (error.order) body.order = error.order;
   return body;
 }
 

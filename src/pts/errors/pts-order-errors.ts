@@ -2,69 +2,58 @@ import { PtsError } from './pts-error.js';
 
 /** No order with this id for the account. */
 export class PtsOrderNotFoundError extends PtsError {
-  override readonly name: string = 'PtsOrderNotFoundError';
+  declare readonly orderId: string;
+  declare readonly account: string;
 
-  constructor(
-    readonly orderId: string,
-    readonly account: string,
-  ) {
-    super('order_not_found', `no order "${orderId}" for account "${account}"`);
+  static forOrder(orderId: string, account: string): PtsOrderNotFoundError {
+    return new PtsOrderNotFoundError({
+      code: 'order_not_found',
+      message: `no order "${orderId}" for account "${account}"`,
+      orderId,
+      account,
+    });
   }
 }
 
 /** No stored callback with this id. */
 export class PtsCallbackNotFoundError extends PtsError {
-  override readonly name: string = 'PtsCallbackNotFoundError';
+  declare readonly callbackId: string;
 
-  constructor(readonly callbackId: string) {
-    super('callback_not_found', `no stored callback ${callbackId}`);
+  static forCallback(callbackId: string): PtsCallbackNotFoundError {
+    return new PtsCallbackNotFoundError({
+      code: 'callback_not_found',
+      message: `no stored callback ${callbackId}`,
+      callbackId,
+    });
   }
 }
 
 /** The caller's `orderId` is already used for this account (caught before PTS is asked). */
 export class PtsDuplicateOrderError extends PtsError {
-  override readonly name: string = 'PtsDuplicateOrderError';
+  declare readonly orderId: string;
+  declare readonly account: string;
 
-  constructor(
-    readonly orderId: string,
-    readonly account: string,
-  ) {
-    super('duplicate_order', `order id "${orderId}" is already used for account "${account}"`);
+  static forOrder(orderId: string, account: string): PtsDuplicateOrderError {
+    return new PtsDuplicateOrderError({
+      code: 'duplicate_order',
+      message: `order id "${orderId}" is already used for account "${account}"`,
+      orderId,
+      account,
+    });
   }
 }
 
 /** The same `Idempotency-Key` came with a different request body. */
 export class PtsIdempotencyConflictError extends PtsError {
-  override readonly name: string = 'PtsIdempotencyConflictError';
+  declare readonly idempotencyKey: string;
+  declare readonly orderId: string;
 
-  constructor(
-    readonly idempotencyKey: string,
-    readonly orderId: string,
-  ) {
-    super(
-      'idempotency_conflict',
-      `Idempotency-Key was already used for order "${orderId}" with a different request; use a new key for a new order`,
-    );
+  static forKey(idempotencyKey: string, orderId: string): PtsIdempotencyConflictError {
+    return new PtsIdempotencyConflictError({
+      code: 'idempotency_conflict',
+      message: `Idempotency-Key was already used for order "${orderId}" with a different request; use a new key for a new order`,
+      idempotencyKey,
+      orderId,
+    });
   }
-}
-
-/**
- * The order a failed create left behind (as `rejected` or `unknown`), so the caller learns its
- * id even when the call fails: an `unknown` order must be synced later.
- */
-export interface PtsOrderContext {
-  orderId: string;
-  account: string;
-  status: string;
-}
-
-const ORDER_CONTEXT = new WeakMap<object, PtsOrderContext>();
-
-export function attachOrderContext<E>(error: E, context: PtsOrderContext): E {
-  if (typeof error === 'object' && error !== null) ORDER_CONTEXT.set(error, context);
-  return error;
-}
-
-export function orderContextOf(error: unknown): PtsOrderContext | undefined {
-  return typeof error === 'object' && error !== null ? ORDER_CONTEXT.get(error) : undefined;
 }

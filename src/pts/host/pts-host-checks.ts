@@ -43,10 +43,10 @@ export class PtsHostChecks implements OnModuleInit {
     const problems = [...(await this.schemaProblems()), ...(await this.httpProblems())];
     if (problems.length === 1) throw problems[0];
     if (problems.length > 1) {
-      throw new PtsConfigurationError(
-        'host_not_ready',
-        `PTS: ${problems.length} problems with the host app:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
-      );
+      throw new PtsConfigurationError({
+        code: 'host_not_ready',
+        message: `PTS: ${problems.length} problems with the host app:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`,
+      });
     }
   }
 
@@ -65,12 +65,13 @@ export class PtsHostChecks implements OnModuleInit {
     const missing = await missingPtsMigrations(this.dataSource);
     if (missing.length === 0) return [];
     return [
-      new PtsConfigurationError(
-        'migrations_missing',
-        `PTS: the database lacks ${missing.length} of the module's migrations (${missing.join(', ')}), so its tables (pts_orders, pts_callbacks, pts_outbox, ...) are missing or out of date. ` +
+      new PtsConfigurationError({
+        code: 'migrations_missing',
+        message:
+          `PTS: the database lacks ${missing.length} of the module's migrations (${missing.join(', ')}), so its tables (pts_orders, pts_callbacks, pts_outbox, ...) are missing or out of date. ` +
           'Add `PTS_MIGRATIONS` to your DataSource: `TypeOrmModule.forRoot({ ..., entities: [...PTS_ENTITIES], migrations: [...PTS_MIGRATIONS], migrationsRun: true })`, ' +
           'or run them before the app starts: `npx typeorm migration:run -d <your data source file>` (with `PTS_MIGRATIONS` in its `migrations`) or `npx pts migrate --database-url <postgres url>`.',
-      ),
+      }),
     ];
   }
 
@@ -82,22 +83,24 @@ export class PtsHostChecks implements OnModuleInit {
     const problems: PtsConfigurationError[] = [];
     if (!expressRoutesPost(app, path)) {
       problems.push(
-        new PtsConfigurationError(
-          'callback_route_moved',
-          `PTS: \`callback_url\` points at POST ${path}, but the app serves no such route: something other than \`app.setGlobalPrefix()\` (URI versioning, a RouterModule path) moved the module's callback routes, and every callback would get a 404. ` +
+        new PtsConfigurationError({
+          code: 'callback_route_moved',
+          message:
+            `PTS: \`callback_url\` points at POST ${path}, but the app serves no such route: something other than \`app.setGlobalPrefix()\` (URI versioning, a RouterModule path) moved the module's callback routes, and every callback would get a 404. ` +
             'Serve them unversioned at /pts/... under the global prefix (e.g. `@Version(VERSION_NEUTRAL)` defaults, no RouterModule path for PtsModule).',
-        ),
+        }),
       );
     }
     const rawBody = await expressRawBodyProblem(app, path);
     if (rawBody) {
       const mount = path.replace(/\/callback\/payment$/, '');
       problems.push(
-        new PtsConfigurationError(
-          'raw_body_missing',
-          `PTS: callbacks are verified over their exact bytes, but ${rawBody}; every callback would be refused. ` +
+        new PtsConfigurationError({
+          code: 'raw_body_missing',
+          message:
+            `PTS: callbacks are verified over their exact bytes, but ${rawBody}; every callback would be refused. ` +
             `Create the app with \`NestFactory.create(AppModule, { rawBody: true })\`, or mount \`app.use('${mount}', ptsRawBodyMiddleware())\` before any body parser (with \`bodyParser: false\`, then \`app.useBodyParser('json')\`).`,
-        ),
+        }),
       );
     }
     return problems;

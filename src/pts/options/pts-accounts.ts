@@ -82,7 +82,7 @@ export class PtsAccounts {
   /** The named account, or the default one; throws `PtsUnknownAccountError` for a wrong name. */
   get(name?: string): PtsAccount {
     const account = this.byName.get(name ?? this.defaultName);
-    if (!account) throw new PtsUnknownAccountError(name ?? this.defaultName);
+    if (!account) throw PtsUnknownAccountError.forAccount(name ?? this.defaultName);
     return account;
   }
 

@@ -28,7 +28,7 @@ export class PtsProblems {
   }
 
   add(option: string, code: string, message: string): void {
-    this.list.push(new PtsConfigurationError(code, message, option));
+    this.list.push(new PtsConfigurationError({ code, message, option }));
   }
 
   /** Builds a real object; a configuration error it throws becomes a problem. */

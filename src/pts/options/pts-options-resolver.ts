@@ -32,7 +32,7 @@ export interface PtsResolvedOptions {
 export function resolvePtsOptions(raw: unknown): PtsResolvedOptions {
   const problems = new PtsProblems();
   const resolved = resolveInto(raw, problems);
-  if (!resolved || problems.count > 0) throw new PtsConfigurationErrors(problems.list);
+  if (!resolved || problems.count > 0) throw PtsConfigurationErrors.fromProblems(problems.list);
   return resolved;
 }
 

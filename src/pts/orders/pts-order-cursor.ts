@@ -42,11 +42,11 @@ export function decodeOrderCursor(cursor: string): [string, string] {
   } catch {
     // fall through
   }
-  throw new PtsInvalidRequestError(
-    'invalid_cursor',
-    'cursor is not one this API returned',
-    'cursor',
-  );
+  throw new PtsInvalidRequestError({
+    code: 'invalid_cursor',
+    message: 'cursor is not one this API returned',
+    field: 'cursor',
+  });
 }
 
 /**

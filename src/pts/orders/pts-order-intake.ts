@@ -35,11 +35,11 @@ export type PtsNewOrder = Pick<
 /** The order id a caller gave, checked, or a generated one (sortable, URL-safe; A9). */
 export function checkedOrderId(orderId: string | undefined): string {
   if (orderId !== undefined && !PTS_ORDER_ID_PATTERN.test(orderId)) {
-    throw new PtsInvalidRequestError(
-      'invalid_order_id',
-      'orderId must be 1 to 64 characters of letters, digits, "_" and "-"',
-      'orderId',
-    );
+    throw new PtsInvalidRequestError({
+      code: 'invalid_order_id',
+      message: 'orderId must be 1 to 64 characters of letters, digits, "_" and "-"',
+      field: 'orderId',
+    });
   }
   return orderId ?? generatePtsOrderId();
 }
@@ -96,12 +96,12 @@ export class PtsOrderIntake {
           previous.requestFingerprint !== values.requestFingerprint ||
           previous.kind !== values.kind
         ) {
-          throw new PtsIdempotencyConflictError(values.idempotencyKey, previous.orderId);
+          throw PtsIdempotencyConflictError.forKey(values.idempotencyKey, previous.orderId);
         }
         return { order: previous, fresh: false };
       }
     }
-    throw new PtsDuplicateOrderError(values.orderId, values.account);
+    throw PtsDuplicateOrderError.forOrder(values.orderId, values.account);
   }
 }
 

@@ -43,7 +43,7 @@ export class PtsOrderQueries {
     const order = await this.dataSource
       .getRepository(PtsOrderEntity)
       .findOneBy({ account: account.name, orderId });
-    if (!order) throw new PtsOrderNotFoundError(orderId, account.name);
+    if (!order) throw PtsOrderNotFoundError.forOrder(orderId, account.name);
     return order;
   }
 

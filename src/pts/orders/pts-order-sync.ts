@@ -39,10 +39,10 @@ export class PtsOrderSync {
    */
   async query(order: PtsOrderEntity, cause: 'query' | 'reconcile'): Promise<PtsTransitionResult> {
     if (order.kind === 'subscription') {
-      throw new PtsInvalidRequestError(
-        'no_query_endpoint',
-        `order ${order.orderId} is a subscription; PTS has no query for subscriptions (docs/protocol.md B4.11), its callbacks are the only news`,
-      );
+      throw new PtsInvalidRequestError({
+        code: 'no_query_endpoint',
+        message: `order ${order.orderId} is a subscription; PTS has no query for subscriptions (docs/protocol.md B4.11), its callbacks are the only news`,
+      });
     }
     // v1 queries ask for the transaction hash, which the order keeps (B4.3, B4.6).
     const query = {

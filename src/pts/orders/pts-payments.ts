@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { PtsClient } from '../client/pts-client.js';
 import type { PtsPaymentRequest, PtsWithdrawRequest } from '../client/pts-client.js';
 import { checkAmount } from '../client/pts-request-fields.js';
-import { attachOrderContext } from '../errors/pts-order-errors.js';
+import { PtsError } from '../errors/pts-error.js';
 import { PtsAccounts, type PtsAccount } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import type { PtsPage } from './pts-order-cursor.js';
@@ -154,7 +154,8 @@ export class PtsPayments {
       this.logger.warn(
         `${kind} ${orderId} (${account.name}) is ${order.status}: ${error instanceof Error ? error.name : 'Error'} ${failure.code}`,
       );
-      throw attachOrderContext(error, { orderId, account: account.name, status: order.status });
+      const context = { orderId, account: account.name, status: order.status };
+      throw error instanceof PtsError ? error.withOrder(context) : error;
     }
   }
 

@@ -36,11 +36,11 @@ export function ptsAesKey(safecode: string, mode: PtsAesKeyMode, optionName = 's
 }
 
 function safecodeError(length: number, optionName: string, wanted: string) {
-  return new PtsConfigurationError(
-    'safecode_length',
-    `PTS: option \`${optionName}\` has ${length} bytes; AES needs ${wanted}. Copy the safecode from the merchant back office, without spaces or quotes.`,
-    optionName,
-  );
+  return new PtsConfigurationError({
+    code: 'safecode_length',
+    message: `PTS: option \`${optionName}\` has ${length} bytes; AES needs ${wanted}. Copy the safecode from the merchant back office, without spaces or quotes.`,
+    option: optionName,
+  });
 }
 
 /**
@@ -66,33 +66,39 @@ export class PtsCipher {
   decrypt(body: string): string {
     const text = body.trim();
     if (text.length === 0) {
-      throw new PtsDecryptionError('empty_body', 'the envelope is empty');
+      throw new PtsDecryptionError({ code: 'empty_body', message: 'the envelope is empty' });
     }
     if (text.length % 4 !== 0 || !STRICT_BASE64_RE.test(text)) {
-      throw new PtsDecryptionError('invalid_base64', 'the envelope is not standard base64');
+      throw new PtsDecryptionError({
+        code: 'invalid_base64',
+        message: 'the envelope is not standard base64',
+      });
     }
     const bytes = Buffer.from(text, 'base64');
     if (bytes.length === 0 || bytes.length % 16 !== 0) {
-      throw new PtsDecryptionError(
-        'ciphertext_length',
-        `the ciphertext has ${bytes.length} bytes, not a whole number of 16-byte AES blocks`,
-      );
+      throw new PtsDecryptionError({
+        code: 'ciphertext_length',
+        message: `the ciphertext has ${bytes.length} bytes, not a whole number of 16-byte AES blocks`,
+      });
     }
     let plain: Buffer;
     try {
       const decipher = createDecipheriv(this.algorithm, this.key, null);
       plain = Buffer.concat([decipher.update(bytes), decipher.final()]);
     } catch (error) {
-      throw new PtsDecryptionError(
-        'bad_padding',
-        'the envelope does not decrypt with this safecode (PKCS#7 padding does not check): wrong safecode or damaged body',
-        { cause: error },
-      );
+      throw new PtsDecryptionError({
+        code: 'bad_padding',
+        message:
+          'the envelope does not decrypt with this safecode (PKCS#7 padding does not check): wrong safecode or damaged body',
+        cause: error,
+      });
     }
     try {
       return utf8.decode(plain);
     } catch (error) {
-      throw new PtsDecryptionError('invalid_utf8', 'the decrypted envelope is not UTF-8 text', {
+      throw new PtsDecryptionError({
+        code: 'invalid_utf8',
+        message: 'the decrypted envelope is not UTF-8 text',
         cause: error,
       });
     }

@@ -136,11 +136,11 @@ export function parsePtsResponse(
   const at = status ? ` HTTP ${status}` : '';
   if (status !== undefined && status >= 300 && status < 400) {
     if (meta.location) return { kind: 'redirect', location: meta.location };
-    throw new PtsProtocolError(
-      'not_an_envelope',
-      `PTS answered${at} without a \`Location\` header: ${preview(text.trim())}`,
-      status,
-    );
+    throw new PtsProtocolError({
+      code: 'not_an_envelope',
+      message: `PTS answered${at} without a \`Location\` header: ${preview(text.trim())}`,
+      httpStatus: status,
+    });
   }
   const trimmed = text.trim();
   let object: PtsJsonObject | undefined;
@@ -160,20 +160,20 @@ export function parsePtsResponse(
   if (!object) {
     const success = status === undefined || (status >= 200 && status < 300);
     if (success && looksLikePage(trimmed, meta.contentType)) return { kind: 'html', html: text };
-    throw new PtsProtocolError(
-      'not_an_envelope',
-      `PTS answered${at} with a body that is neither JSON nor an encrypted envelope${success ? '' : ' (an error page is no acceptance)'}: ${preview(trimmed)}`,
-      status,
-    );
+    throw new PtsProtocolError({
+      code: 'not_an_envelope',
+      message: `PTS answered${at} with a body that is neither JSON nor an encrypted envelope${success ? '' : ' (an error page is no acceptance)'}: ${preview(trimmed)}`,
+      httpStatus: status,
+    });
   }
   const code = object.code;
   const codeText = typeof code === 'string' ? code : isLosslessNumber(code) ? code.value : '';
   if (!/^\d{4}$/.test(codeText)) {
-    throw new PtsProtocolError(
-      'not_an_envelope',
-      `PTS answered${at} with JSON that has no 4-digit \`code\`: ${preview(trimmed)}`,
-      status,
-    );
+    throw new PtsProtocolError({
+      code: 'not_an_envelope',
+      message: `PTS answered${at} with JSON that has no 4-digit \`code\`: ${preview(trimmed)}`,
+      httpStatus: status,
+    });
   }
   const message = typeof object.message === 'string' ? object.message : '';
   return { kind: 'envelope', code: codeText, message, data: object.data, wasEncrypted };

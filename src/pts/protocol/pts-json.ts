@@ -18,12 +18,11 @@ export function parsePtsJson(text: string): PtsJsonValue {
   try {
     return parse(text) as PtsJsonValue;
   } catch (error) {
-    throw new PtsMalformedMessageError(
-      'invalid_json',
-      `PTS message is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
-      undefined,
-      { cause: error },
-    );
+    throw new PtsMalformedMessageError({
+      code: 'invalid_json',
+      message: `PTS message is not valid JSON: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
   }
 }
 
@@ -31,10 +30,10 @@ export function parsePtsJson(text: string): PtsJsonValue {
 export function parsePtsJsonObject(text: string): PtsJsonObject {
   const value = parsePtsJson(text);
   if (!isPtsJsonObject(value)) {
-    throw new PtsMalformedMessageError(
-      'not_an_object',
-      `PTS message must be a JSON object, got ${describeJsonType(value)}`,
-    );
+    throw new PtsMalformedMessageError({
+      code: 'not_an_object',
+      message: `PTS message must be a JSON object, got ${describeJsonType(value)}`,
+    });
   }
   return value;
 }
@@ -49,7 +48,10 @@ export function isPtsJsonObject(value: unknown): value is PtsJsonObject {
 export function stringifyPtsJson(value: unknown): string {
   const text = stringify(value);
   if (text === undefined) {
-    throw new PtsMalformedMessageError('invalid_json', 'value cannot be serialised as JSON');
+    throw new PtsMalformedMessageError({
+      code: 'invalid_json',
+      message: 'value cannot be serialised as JSON',
+    });
   }
   return text;
 }

@@ -56,12 +56,12 @@ export function parsePtsPrivateKey(input: PtsKeyInput, option?: string): KeyObje
     throw new Error('neither PKCS#8 nor PKCS#1');
   } catch (error) {
     if (error instanceof PtsKeyError) throw error;
-    throw new PtsKeyError(
-      'key_unparseable',
-      `PTS: ${describe(option)} is not an RSA private key that can be read (PEM PKCS#8 or PKCS#1, or its bare base64 body). Paste the whole key as the merchant back office gave it.`,
+    throw new PtsKeyError({
+      code: 'key_unparseable',
+      message: `PTS: ${describe(option)} is not an RSA private key that can be read (PEM PKCS#8 or PKCS#1, or its bare base64 body). Paste the whole key as the merchant back office gave it.`,
       option,
-      { cause: error },
-    );
+      cause: error,
+    });
   }
 }
 
@@ -95,12 +95,12 @@ export function parsePtsPublicKey(input: PtsKeyInput, option?: string): KeyObjec
     throw new Error('neither SPKI nor PKCS#1');
   } catch (error) {
     if (error instanceof PtsKeyError) throw error;
-    throw new PtsKeyError(
-      'key_unparseable',
-      `PTS: ${describe(option)} is not an RSA public key that can be read (PEM SPKI or PKCS#1, or its bare base64 body). Use the gateway public key from the merchant back office.`,
+    throw new PtsKeyError({
+      code: 'key_unparseable',
+      message: `PTS: ${describe(option)} is not an RSA public key that can be read (PEM SPKI or PKCS#1, or its bare base64 body). Use the gateway public key from the merchant back office.`,
       option,
-      { cause: error },
-    );
+      cause: error,
+    });
   }
 }
 
@@ -132,23 +132,23 @@ function looksLikePrivateDer(der: Buffer): boolean {
 
 function assertRsa(key: KeyObject, option: string | undefined): KeyObject {
   if (key.asymmetricKeyType !== 'rsa') {
-    throw new PtsKeyError(
-      'key_wrong_type',
-      `PTS: ${describe(option)} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; PTS signs with RSA (SHA256withRSA). Generate an RSA key pair.`,
+    throw new PtsKeyError({
+      code: 'key_wrong_type',
+      message: `PTS: ${describe(option)} is a ${key.asymmetricKeyType ?? 'non-asymmetric'} key; PTS signs with RSA (SHA256withRSA). Generate an RSA key pair.`,
       option,
-    );
+    });
   }
   return key;
 }
 
 function wrongType(option: string | undefined, found: string, wanted: string): PtsKeyError {
-  return new PtsKeyError(
-    'key_wrong_type',
-    `PTS: ${describe(option)} holds a ${found} key where a ${wanted} key belongs. ${
+  return new PtsKeyError({
+    code: 'key_wrong_type',
+    message: `PTS: ${describe(option)} holds a ${found} key where a ${wanted} key belongs. ${
       wanted === 'private'
         ? 'Use the merchant private key that matches the public key uploaded to PTS.'
         : 'Use the gateway public key from the merchant back office, never a private key.'
     }`,
     option,
-  );
+  });
 }

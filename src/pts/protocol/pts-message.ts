@@ -91,10 +91,10 @@ export function validatePtsMessage(
   message: unknown,
 ): asserts message is Record<string, unknown> {
   if (!isPtsJsonObject(message)) {
-    throw new PtsMalformedMessageError(
-      'not_an_object',
-      `${spec.name} must be a JSON object, got ${describeJsonType(message)}`,
-    );
+    throw new PtsMalformedMessageError({
+      code: 'not_an_object',
+      message: `${spec.name} must be a JSON object, got ${describeJsonType(message)}`,
+    });
   }
   for (const field of spec.fields) {
     checkField(spec, field, message[field.name]);
@@ -113,10 +113,10 @@ export function checkReceivedPtsMessage(
   message: unknown,
 ): asserts message is Record<string, unknown> {
   if (!isPtsJsonObject(message)) {
-    throw new PtsMalformedMessageError(
-      'not_an_object',
-      `${spec.name} must be a JSON object, got ${describeJsonType(message)}`,
-    );
+    throw new PtsMalformedMessageError({
+      code: 'not_an_object',
+      message: `${spec.name} must be a JSON object, got ${describeJsonType(message)}`,
+    });
   }
   for (const field of spec.fields) {
     if (field.signed) {
@@ -200,11 +200,11 @@ export function checkVerifiedPtsMessage(
   const needed = [...(NEEDED[spec.name] ?? []), ...(byStatus[status ?? ''] ?? [])];
   for (const name of needed) {
     if (isAbsent(message[name])) {
-      throw new PtsMalformedMessageError(
-        'missing_field',
-        `${spec.name}${status ? ` with ${statusField} ${status}` : ''}: field \`${name}\` is missing, null or empty`,
-        name,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'missing_field',
+        message: `${spec.name}${status ? ` with ${statusField} ${status}` : ''}: field \`${name}\` is missing, null or empty`,
+        field: name,
+      });
     }
   }
 }
@@ -217,20 +217,20 @@ function checkField(spec: PtsMessageSpec, field: PtsFieldSpec, value: unknown): 
   const absent = isAbsent(value);
   if (absent) {
     if (field.required) {
-      throw new PtsMalformedMessageError(
-        'missing_field',
-        `${spec.name}: required field \`${field.name}\` is missing`,
-        field.name,
-      );
+      throw new PtsMalformedMessageError({
+        code: 'missing_field',
+        message: `${spec.name}: required field \`${field.name}\` is missing`,
+        field: field.name,
+      });
     }
     return;
   }
   if (!fits(field.type, value)) {
-    throw new PtsMalformedMessageError(
-      'invalid_field',
-      `${spec.name}: field \`${field.name}\` must be ${describeFieldType(field.type)}, got ${describeJsonType(value)}`,
-      field.name,
-    );
+    throw new PtsMalformedMessageError({
+      code: 'invalid_field',
+      message: `${spec.name}: field \`${field.name}\` must be ${describeFieldType(field.type)}, got ${describeJsonType(value)}`,
+      field: field.name,
+    });
   }
 }
 

@@ -50,11 +50,11 @@ export function renderSignValue(
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) {
       // A float here means an amount lost its text somewhere upstream (A7).
-      throw new PtsSignatureError(
-        'unsignable_value',
-        `signed field \`${key}\` holds the float ${value}; amounts must stay decimal strings`,
-        key,
-      );
+      throw new PtsSignatureError({
+        code: 'unsignable_value',
+        message: `signed field \`${key}\` holds the float ${value}; amounts must stay decimal strings`,
+        field: key,
+      });
     }
     return String(value);
   }
@@ -63,11 +63,11 @@ export function renderSignValue(
       ? renderPhpFloatIfSameDecimal(value.value)
       : value.value;
   }
-  throw new PtsSignatureError(
-    'unsignable_value',
-    `signed field \`${key}\` holds an object or array, which PTS never signs`,
-    key,
-  );
+  throw new PtsSignatureError({
+    code: 'unsignable_value',
+    message: `signed field \`${key}\` holds an object or array, which PTS never signs`,
+    field: key,
+  });
 }
 
 /**
@@ -86,11 +86,11 @@ export function buildSignString(
     .map((f) => {
       const value = fields[f.name];
       if (f.required && value === undefined && options.absentRequired !== 'empty') {
-        throw new PtsSignatureError(
-          'missing_signed_field',
-          `signed field \`${f.name}\` is missing`,
-          f.name,
-        );
+        throw new PtsSignatureError({
+          code: 'missing_signed_field',
+          message: `signed field \`${f.name}\` is missing`,
+          field: f.name,
+        });
       }
       // A4's PHP-float fallback concerns amounts, which v1 sends as strings with trailing
       // zeros ("40000.0000000000") as often as JSON numbers: a PHP gateway signs either as a float.

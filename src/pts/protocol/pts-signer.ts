@@ -69,10 +69,10 @@ export class PtsSigner {
   /** Signs a raw sign string; standard base64. */
   signRaw(signString: string): string {
     if (!this.privateKey) {
-      throw new PtsConfigurationError(
-        'no_private_key',
-        'PTS: this signer has no private key, so it can only verify',
-      );
+      throw new PtsConfigurationError({
+        code: 'no_private_key',
+        message: 'PTS: this signer has no private key, so it can only verify',
+      });
     }
     return createSign('sha256').update(signString, 'utf8').sign(this.privateKey, 'base64');
   }
@@ -80,10 +80,10 @@ export class PtsSigner {
   /** Verifies a base64 signature over a raw sign string. Bad base64 is simply "no". */
   verifyRaw(signString: string, signature: string): boolean {
     if (!this.publicKey) {
-      throw new PtsConfigurationError(
-        'no_public_key',
-        'PTS: this signer has no public key, so it can only sign',
-      );
+      throw new PtsConfigurationError({
+        code: 'no_public_key',
+        message: 'PTS: this signer has no public key, so it can only sign',
+      });
     }
     if (!BASE64_RE.test(signature) || signature.length % 4 !== 0) return false;
     return createVerify('sha256')
@@ -113,7 +113,11 @@ export class PtsSigner {
   verify(spec: PtsMessageSpec, fields: Readonly<Record<string, unknown>>): PtsVerification {
     const signature = fields.sign;
     if (typeof signature !== 'string' || signature.length === 0) {
-      throw new PtsSignatureError('missing_sign', 'the message has no `sign` field', 'sign');
+      throw new PtsSignatureError({
+        code: 'missing_sign',
+        message: 'the message has no `sign` field',
+        field: 'sign',
+      });
     }
     const raw = this.signString(spec, fields, 'raw', 'empty');
     if (this.verifyRaw(raw, signature)) return { rendering: 'raw', signString: raw };
@@ -121,10 +125,10 @@ export class PtsSigner {
     if (php !== raw && this.verifyRaw(php, signature)) {
       return { rendering: 'php-float', signString: php };
     }
-    throw new PtsSignatureError(
-      'signature_mismatch',
-      `the \`sign\` of this ${spec.name} does not verify with the configured public key`,
-      'sign',
-    );
+    throw new PtsSignatureError({
+      code: 'signature_mismatch',
+      message: `the \`sign\` of this ${spec.name} does not verify with the configured public key`,
+      field: 'sign',
+    });
   }
 }

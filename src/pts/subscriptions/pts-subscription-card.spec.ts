@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PtsGatewayError } from '../errors/pts-error.js';
+import { PtsError } from '../errors/pts-error.js';
 import { scrubCard } from './pts-subscription-card.js';
 
 const card = { number: '4111111111111111', expMonth: '07', expYear: '2031', cvc: '9417' };
@@ -15,7 +15,7 @@ describe('scrubCard', () => {
 
   it('scrubs the gateway message of a PtsGatewayError too', () => {
     const error = scrubCard(
-      new PtsGatewayError('1001', 'bad card 4111111111111111', 'Request field not valid'),
+      PtsError.fromGatewayAnswer({ code: '1001', message: 'bad card 4111111111111111' }),
       card,
     );
     expect(error.message).not.toContain(card.number);

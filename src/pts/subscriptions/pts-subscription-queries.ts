@@ -68,7 +68,7 @@ export class PtsSubscriptionQueries {
     const order = await this.dataSource
       .getRepository(PtsOrderEntity)
       .findOneBy({ account: account.name, orderId, kind: 'subscription' });
-    if (!order) throw new PtsOrderNotFoundError(orderId, account.name);
+    if (!order) throw PtsOrderNotFoundError.forOrder(orderId, account.name);
     return order;
   }
 

@@ -5,8 +5,7 @@ import { PtsClient } from '../client/pts-client.js';
 import { checkAmount } from '../client/pts-request-fields.js';
 import { checkCard, checkPeriod } from '../client/pts-subscription-fields.js';
 import type { PtsCard, PtsSubscriptionPeriodUnit } from '../client/pts-subscription.types.js';
-import { PtsInvalidRequestError } from '../errors/pts-error.js';
-import { attachOrderContext } from '../errors/pts-order-errors.js';
+import { PtsError, PtsInvalidRequestError } from '../errors/pts-error.js';
 import { PtsAccounts } from '../options/pts-accounts.js';
 import { PtsSettings } from '../options/pts-settings.js';
 import type { PtsPage } from '../orders/pts-order-cursor.js';
@@ -70,10 +69,10 @@ export class PtsSubscriptions {
   async create(input: PtsCreateSubscriptionInput): Promise<PtsSubscriptionRecord> {
     const account = this.accounts.get(input.account);
     if (account.apiVersion !== 'v2') {
-      throw new PtsInvalidRequestError(
-        'endpoint_not_for_version',
-        `subscriptions exist only in API v2 (v2.1 paths); account "${account.name}" uses ${account.apiVersion}`,
-      );
+      throw new PtsInvalidRequestError({
+        code: 'endpoint_not_for_version',
+        message: `subscriptions exist only in API v2 (v2.1 paths); account "${account.name}" uses ${account.apiVersion}`,
+      });
     }
     checkAmount(input.amount);
     const card = checkCard(input.card);
@@ -152,7 +151,8 @@ export class PtsSubscriptions {
       this.logger.warn(
         `subscription ${orderId} (${account.name}) is ${order.status}: ${failure.code}`,
       );
-      throw attachOrderContext(error, { orderId, account: account.name, status: order.status });
+      const context = { orderId, account: account.name, status: order.status };
+      throw error instanceof PtsError ? error.withOrder(context) : error;
     }
   }
 
@@ -161,10 +161,10 @@ export class PtsSubscriptions {
     const order = await this.queries.order(orderId, accountName);
     if (order.status === 'disabled') return this.queries.record(order);
     if (order.status === 'rejected' || order.status === 'created') {
-      throw new PtsInvalidRequestError(
-        'not_active',
-        `subscription ${orderId} is ${order.status}; there is nothing to disable at PTS`,
-      );
+      throw new PtsInvalidRequestError({
+        code: 'not_active',
+        message: `subscription ${orderId} is ${order.status}; there is nothing to disable at PTS`,
+      });
     }
     const answer = await this.client.disableSubscription(order.orderId, { account: order.account });
     await this.dataSource.transaction(async (manager) => {
@@ -213,11 +213,11 @@ function checkHolderNames(input: PtsCreateSubscriptionInput): void {
   ] as const) {
     if (value === undefined && !required) continue;
     if (typeof value !== 'string' || value.trim() === '' || value.length > 64) {
-      throw new PtsInvalidRequestError(
-        'invalid_field',
-        `\`${field}\` must be a name of 1 to 64 characters`,
+      throw new PtsInvalidRequestError({
+        code: 'invalid_field',
+        message: `\`${field}\` must be a name of 1 to 64 characters`,
         field,
-      );
+      });
     }
   }
 }
