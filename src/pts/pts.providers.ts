@@ -10,6 +10,7 @@ import { PtsSettings } from './options/pts-settings.js';
 import { PtsCallbackGuard } from './callbacks/pts-callback.guard.js';
 import { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
 import { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
+import { PtsCallbackStore } from './callbacks/pts-callback-store.js';
 import { PtsCallbacksController } from './callbacks/pts-callbacks.controller.js';
 import { PtsOrderMetrics } from './metrics/pts-order-metrics.js';
 import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
@@ -88,6 +89,7 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsPayments,
   PtsSubscriptions,
   PtsSubscriptionCallbacks,
+  PtsCallbackStore,
   PtsCallbackProcessor,
   PtsCallbackQueries,
   PtsCallbackGuard,

@@ -3,11 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { PtsSettings } from '../options/pts-settings.js';
 import type { PtsCallbackKind } from './pts-callback.entity.js';
-import {
-  keptCallbackHeaders,
-  PtsCallbackProcessor,
-  type PtsInboundCallback,
-} from './pts-callback-processor.js';
+import { PtsCallbackRefused } from './pts-callback-errors.js';
+import { keptCallbackHeaders, type PtsInboundCallback } from './pts-inbound-callback.js';
 import { PtsIpAllowList } from './pts-ip-allow-list.js';
 import { declaredBodyLength, ptsRawBodyOf } from './pts-raw-body.js';
 
@@ -18,20 +15,11 @@ export const PtsCallbackRoute = (kind: PtsCallbackKind) => SetMetadata(PTS_CALLB
 
 export type PtsCallbackRequest = Request & { ptsCallback?: PtsInboundCallback };
 
-/** Raised when the request cannot even be read as a callback; the filter answers FAILED. */
-export class PtsCallbackRefused extends Error {
-  constructor(
-    readonly httpStatus: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The envelope side of callbacks (A6): checks the sender's IP against the allow-list, then
  * captures the exact body bytes, so the controller receives a ready `PtsInboundCallback`.
- * A refused IP is stored as a small rejected row (no body), not dropped silently.
+ * It never touches the database: a refused sender's callback is handed on marked `refused`,
+ * without its body, and the processor stores it as a small rejected row (docs/hardening.md).
  */
 @Injectable()
 export class PtsCallbackGuard implements CanActivate {
@@ -40,7 +28,6 @@ export class PtsCallbackGuard implements CanActivate {
   constructor(
     private readonly settings: PtsSettings,
     private readonly reflector: Reflector,
-    private readonly processor: PtsCallbackProcessor,
   ) {
     this.allowList = new PtsIpAllowList(settings.callbackAllowedIps);
   }
@@ -60,17 +47,14 @@ export class PtsCallbackGuard implements CanActivate {
     // The sender first: a refused address costs one small row, its body is never read.
     if (!this.allowList.allows(remoteAddress)) {
       const declared = declaredBodyLength(req);
-      await this.processor.refuse(
-        {
-          kind,
-          body: { bytes: Buffer.alloc(0), totalBytes: declared, truncated: declared > 0 },
-          remoteAddress,
-          headers,
-        },
-        403,
-        `address ${remoteAddress ?? '?'} is not allowed`,
-      );
-      throw new PtsCallbackRefused(403, 'address not allowed');
+      req.ptsCallback = {
+        kind,
+        body: { bytes: Buffer.alloc(0), totalBytes: declared, truncated: declared > 0 },
+        remoteAddress,
+        headers,
+        refused: { httpStatus: 403, reason: `address ${remoteAddress ?? '?'} is not allowed` },
+      };
+      return true;
     }
     const body = await ptsRawBodyOf(req, this.settings.callbackBodyLimitBytes);
     if (!body) {

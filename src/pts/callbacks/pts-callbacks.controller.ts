@@ -9,7 +9,8 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { PtsCallbackExceptionFilter } from './pts-callback-exception.filter.js';
-import { PtsCallbackProcessor, type PtsInboundCallback } from './pts-callback-processor.js';
+import { PtsCallbackProcessor } from './pts-callback-processor.js';
+import type { PtsInboundCallback } from './pts-inbound-callback.js';
 import {
   PtsCallbackGuard,
   PtsCallbackRoute,
