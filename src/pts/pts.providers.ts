@@ -7,7 +7,7 @@ import { PtsAccounts } from './options/pts-accounts.js';
 import type { PtsModuleOptions } from './options/pts-module-options.js';
 import { resolvePtsOptions, type PtsResolvedOptions } from './options/pts-options-resolver.js';
 import { PtsSettings } from './options/pts-settings.js';
-import { PtsCallbackGuard } from './callbacks/pts-callback.guard.js';
+import { PtsCallbackIntake } from './callbacks/pts-callback-intake.js';
 import { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
 import { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
 import { PtsCallbackStore } from './callbacks/pts-callback-store.js';
@@ -92,7 +92,7 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsCallbackStore,
   PtsCallbackProcessor,
   PtsCallbackQueries,
-  PtsCallbackGuard,
+  PtsCallbackIntake,
 ];
 
 export const PTS_PROVIDERS: Provider[] = [
