@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import { PtsCallbackEntity, type PtsCallbackOutcome } from './pts-callback.entity.js';
 import { storableFreeText } from './pts-callback-storable.js';
@@ -38,21 +40,49 @@ export type PtsCallbackRow = Omit<PtsCallbackEntity, 'id' | 'receivedAt'>;
 export class PtsCallbackStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * The INSERT TypeORM's query builder writes for a row, kept after the first one with the
+   * columns its parameters come from: every row has the same columns, so only the values
+   * change, and building the statement again cost more CPU than sending it.
+   */
+  private built?: { sql: string; columns: ColumnMetadata[] };
+
   /** Stores a row on its own (autocommit: no transaction, no lock) or in `manager`'s; its id. */
   async insert(
     callback: PtsInboundCallback,
     record: PtsCallbackRecord,
     manager: EntityManager = this.dataSource.manager,
   ): Promise<string> {
-    const result = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PtsCallbackEntity)
-      .values(ptsCallbackRow(callback, record))
-      .updateEntity(false)
-      .returning('id')
-      .execute();
-    return String((result.raw as { id: string }[])[0].id);
+    const row = ptsCallbackRow(callback, record);
+    let sql: string;
+    let params: unknown[];
+    if (this.built) {
+      sql = this.built.sql;
+      params = this.values(row, this.built.columns);
+    } else {
+      [sql, params] = manager
+        .createQueryBuilder()
+        .insert()
+        .into(PtsCallbackEntity)
+        .values(row)
+        .updateEntity(false)
+        .returning('id')
+        .getQueryAndParameters();
+      const columns = this.dataSource
+        .getMetadata(PtsCallbackEntity)
+        .columns.filter((column) => Object.hasOwn(row, column.propertyName));
+      // Kept only if its parameters are exactly the row's values in the entity's column order.
+      if (isDeepStrictEqual(this.values(row, columns), params)) this.built = { sql, columns };
+    }
+    const rows: { id: string }[] = await manager.query(sql, params);
+    return String(rows[0].id);
+  }
+
+  private values(row: PtsCallbackRow, columns: ColumnMetadata[]): unknown[] {
+    const driver = this.dataSource.driver;
+    return columns.map((column): unknown =>
+      driver.preparePersistentValue(row[column.propertyName as keyof PtsCallbackRow], column),
+    );
   }
 }
 

@@ -114,6 +114,14 @@ const SNAPSHOT_PROPERTIES = [
 /** An order as read for a transition, with its row version (`xmin`) for a checked write. */
 export type PtsVersionedOrder = PtsOrderSnapshot & { version: string };
 
+interface SnapshotQuery {
+  sql: string;
+  /** The key's part each positional parameter takes. */
+  keys: (keyof PtsOrderKey)[];
+  /** Entity property -> raw result alias (`o_<column>`). */
+  aliases: [string, string][];
+}
+
 /** How to find the one order a callback is about. */
 export interface PtsOrderKey {
   account: string;
@@ -204,18 +212,52 @@ export class PtsOrderTransitions {
     key: PtsOrderKey,
     lock = false,
   ): Promise<PtsVersionedOrder | null> {
-    const qb = manager
+    const query = this.snapshotQuery(lock);
+    const rows: Record<string, unknown>[] = await manager.query(
+      query.sql,
+      query.keys.map((name) => key[name]),
+    );
+    const raw = rows[0];
+    if (!raw) return null;
+    const order: Record<string, unknown> = { version: raw.version };
+    for (const [property, alias] of query.aliases) order[property] = raw[alias];
+    return order as PtsVersionedOrder;
+  }
+
+  private readonly snapshotQueries = new Map<boolean, SnapshotQuery>();
+
+  /**
+   * The snapshot's SELECT as TypeORM's query builder writes it, built once per lock mode (only
+   * the key changes from one callback to the next), with where its parameters go.
+   */
+  private snapshotQuery(lock: boolean): SnapshotQuery {
+    let query = this.snapshotQueries.get(lock);
+    if (query) return query;
+    const marks: Record<keyof PtsOrderKey, string> = {
+      account: '\u0001account',
+      orderId: '\u0001orderId',
+      kind: '\u0001kind',
+    };
+    const qb = this.dataSource
       .getRepository(PtsOrderEntity)
       .createQueryBuilder('o')
       .select(SNAPSHOT_PROPERTIES.map((p) => `o.${p}`))
       .addSelect('o.xmin::text', 'version')
-      .where('o.account = :account AND o.order_id = :orderId AND o.kind = :kind', key);
+      .where('o.account = :account AND o.order_id = :orderId AND o.kind = :kind', marks);
     if (lock) qb.setLock('for_no_key_update');
-    const raw = await qb.getRawOne<Record<string, unknown>>();
-    if (!raw) return null;
-    const order: Record<string, unknown> = { version: raw.version };
-    for (const [property, alias] of this.snapshotAliases()) order[property] = raw[alias];
-    return order as PtsVersionedOrder;
+    const [sql, params] = qb.getQueryAndParameters();
+    const names = Object.keys(marks) as (keyof PtsOrderKey)[];
+    const metadata = this.dataSource.getMetadata(PtsOrderEntity);
+    query = {
+      sql,
+      keys: params.map((param) => names.find((name) => marks[name] === param)!),
+      aliases: SNAPSHOT_PROPERTIES.map((property) => [
+        property,
+        `o_${metadata.findColumnWithPropertyName(property)!.databaseName}`,
+      ]),
+    };
+    this.snapshotQueries.set(lock, query);
+    return query;
   }
 
   async apply(
@@ -342,20 +384,6 @@ export class PtsOrderTransitions {
       values.push(`CAST(:cb_${property} AS ${sqlCastType(String(column.type))})`);
     }
     return `INSERT INTO pts_callbacks (${columns.join(', ')}) SELECT ${values.join(', ')} FROM moved RETURNING id`;
-  }
-
-  private aliases?: [string, string][];
-
-  /** Raw result aliases of the snapshot's columns (`o_<column>`), from the entity metadata. */
-  private snapshotAliases(): [string, string][] {
-    if (!this.aliases) {
-      const metadata = this.dataSource.getMetadata(PtsOrderEntity);
-      this.aliases = SNAPSHOT_PROPERTIES.map((property) => [
-        property,
-        `o_${metadata.findColumnWithPropertyName(property)!.databaseName}`,
-      ]);
-    }
-    return this.aliases;
   }
 
   /** The first history row of a new order, its `created` event and its create deadline. */
