@@ -8,9 +8,10 @@ import { PtsAccounts } from './options/pts-accounts.js';
 import type { PtsModuleOptions } from './options/pts-module-options.js';
 import { resolvePtsOptions, type PtsResolvedOptions } from './options/pts-options-resolver.js';
 import { PtsSettings } from './options/pts-settings.js';
-import { PtsCallbackGuard } from './callbacks/pts-callback.guard.js';
+import { PtsCallbackIntake } from './callbacks/pts-callback-intake.js';
 import { PtsCallbackProcessor } from './callbacks/pts-callback-processor.js';
 import { PtsCallbackQueries } from './callbacks/pts-callback-queries.js';
+import { PtsCallbackStore } from './callbacks/pts-callback-store.js';
 import { PtsCallbacksController } from './callbacks/pts-callbacks.controller.js';
 import { PtsOrderMetrics } from './metrics/pts-order-metrics.js';
 import { PtsOrderTransitions } from './orders/pts-order-transitions.js';
@@ -96,9 +97,10 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsSubscriptionQueries,
   PtsSubscriptions,
   PtsSubscriptionCallbacks,
+  PtsCallbackStore,
   PtsCallbackProcessor,
   PtsCallbackQueries,
-  PtsCallbackGuard,
+  PtsCallbackIntake,
 ];
 
 export const PTS_PROVIDERS: Provider[] = [

@@ -6,7 +6,7 @@ import {
   type ExceptionFilter,
 } from '@nestjs/common';
 import type { Response } from 'express';
-import { PtsCallbackRefused } from './pts-callback.guard.js';
+import { PtsCallbackRefused } from './pts-callback-errors.js';
 
 /**
  * Whatever goes wrong on the callback routes is answered in PTS's terms (A6): `FAILED`, with a

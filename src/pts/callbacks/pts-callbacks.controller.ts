@@ -1,61 +1,39 @@
-import {
-  Controller,
-  createParamDecorator,
-  HttpCode,
-  Post,
-  UseFilters,
-  UseGuards,
-  UseInterceptors,
-  type ExecutionContext,
-} from '@nestjs/common';
+import { Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { PtsCallbackExceptionFilter } from './pts-callback-exception.filter.js';
-import { PtsCallbackProcessor, type PtsInboundCallback } from './pts-callback-processor.js';
-import {
-  PtsCallbackGuard,
-  PtsCallbackRoute,
-  type PtsCallbackRequest,
-} from './pts-callback.guard.js';
-import { PtsCallbackReplyInterceptor } from './pts-callback-reply.interceptor.js';
+import { PtsCallbackIntake } from './pts-callback-intake.js';
+import { PtsCallbackRoute } from './pts-callback-route.js';
 
-/** The callback the guard captured (raw bytes, sender, headers). */
-const InboundCallback = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): PtsInboundCallback =>
-    context.switchToHttp().getRequest<PtsCallbackRequest>().ptsCallback!,
-);
-
-/** Endpoints PTS calls (README, "HTTP surface"). Thin: the guard reads, the processor decides. */
+/**
+ * Endpoints PTS calls (README, "HTTP surface"). Thin: the intake captures the request, has the
+ * processor decide and writes the answer itself (`@Res()`), so Nest adds no reply layer.
+ */
 @Controller('pts')
-@UseGuards(PtsCallbackGuard)
-@UseInterceptors(PtsCallbackReplyInterceptor)
 @UseFilters(PtsCallbackExceptionFilter)
 export class PtsCallbacksController {
-  constructor(private readonly processor: PtsCallbackProcessor) {}
+  constructor(private readonly intake: PtsCallbackIntake) {}
 
   @Post('callback/payment')
-  @HttpCode(200)
   @PtsCallbackRoute('paymentCallback')
-  payment(@InboundCallback() callback: PtsInboundCallback) {
-    return this.processor.receive(callback);
+  payment(@Req() req: Request, @Res() res: Response) {
+    return this.intake.answer('paymentCallback', req, res);
   }
 
   @Post('callback/withdraw')
-  @HttpCode(200)
   @PtsCallbackRoute('withdrawCallback')
-  withdraw(@InboundCallback() callback: PtsInboundCallback) {
-    return this.processor.receive(callback);
+  withdraw(@Req() req: Request, @Res() res: Response) {
+    return this.intake.answer('withdrawCallback', req, res);
   }
 
   @Post('callback/subscribe')
-  @HttpCode(200)
   @PtsCallbackRoute('subscribeCallback')
-  subscribe(@InboundCallback() callback: PtsInboundCallback) {
-    return this.processor.receive(callback);
+  subscribe(@Req() req: Request, @Res() res: Response) {
+    return this.intake.answer('subscribeCallback', req, res);
   }
 
   @Post('withdraw/confirm')
-  @HttpCode(200)
   @PtsCallbackRoute('withdrawConfirm')
-  confirm(@InboundCallback() callback: PtsInboundCallback) {
-    return this.processor.receive(callback);
+  confirm(@Req() req: Request, @Res() res: Response) {
+    return this.intake.answer('withdrawConfirm', req, res);
   }
 }

@@ -206,6 +206,40 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
     this.workers.set(queue, workers);
   }
 
+  /**
+   * SQL that enqueues one job of `queue` per row of `source`, for a data-modifying CTE: a
+   * wake-up written by the same statement as the change it serves, so it costs no round trip
+   * of its own (docs/reconciliation.md, "The callback path's statements"). The row is the one
+   * pg-boss's own `send` writes (its `insertJob` for pg-boss 10, pinned in package.json), with
+   * the queue's policy, dead letter and retention looked up the same way.
+   * `data` and `startAfter` are SQL expressions over `source` (start: now when absent).
+   */
+  insertSql(
+    queue: PtsJobQueue,
+    source: { from: string; data: string; startAfter?: string; where?: string },
+    options: PtsJobSendOptions = {},
+  ): string {
+    if (typeof options.startAfter === 'string') {
+      throw new Error('PtsJobs.insertSql takes its start as an SQL expression (source.startAfter)');
+    }
+    const o = this.pgBossOptions(queue, options);
+    const start =
+      source.startAfter ??
+      (options.startAfter === undefined
+        ? 'now()'
+        : `now() + ${Number(options.startAfter)} * interval '1 second'`);
+    const delay = o.retryBackoff ? Math.max(o.retryDelay, 1) : o.retryDelay;
+    return `INSERT INTO ${this.schema}.job (name, data, start_after, dead_letter, expire_in,
+              keep_until, retry_limit, retry_delay, retry_backoff, policy)
+       SELECT q.name, ${source.data}, ${start}, q.dead_letter,
+              ${Number(o.expireInSeconds)} * interval '1 second',
+              ${start} + COALESCE(q.retention_minutes * interval '1 minute', interval '14 days'),
+              ${Number(o.retryLimit)}, ${Number(delay)}, ${o.retryBackoff ? 'true' : 'false'}, q.policy
+         FROM ${source.from} JOIN ${this.schema}.queue q ON q.name = '${queue}'
+        ${source.where ? `WHERE ${source.where}` : ''}
+       ON CONFLICT DO NOTHING`;
+  }
+
   /** Tells this instance's workers of `queue` to look now (after a commit that enqueued). */
   notify(queue: PtsJobQueue): void {
     for (const worker of this.workers.get(queue) ?? []) worker.notify();

@@ -4,14 +4,17 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { PtsTransitionCause } from './pts-order-history.entity.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
-import {
-  decideTransition,
-  type PtsOrderStatus,
-  type PtsTransitionDecision,
-} from './pts-order-status.js';
+import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
+import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
+import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
 import { PTS_ORDER_STATUS_EVENT, type PtsOrderStatusEvent } from './pts-order-events.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
-import { PTS_RECONCILE_EXHAUSTED, PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+import { ptsExactTimeSql, PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+import {
+  planTransition,
+  type PtsOrderSnapshot,
+  type PtsTransitionPlan,
+} from './pts-transition-plan.js';
 
 /** Fields a transition may set along with the status (what PTS told us). */
 export type PtsOrderPatch = Partial<
@@ -55,7 +58,10 @@ export interface PtsTransitionResult {
   order: PtsOrderEntity;
 }
 
-const PATCH_COLUMNS: Record<keyof PtsOrderPatch, string> = {
+/** Database columns of what a transition may set (`pts_orders`). */
+const ORDER_COLUMNS: Record<keyof PtsOrderPatch | 'status' | 'flags', string> = {
+  status: 'status',
+  flags: 'flags',
   transactionId: 'transaction_id',
   ptsStatus: 'pts_status',
   submitAmount: 'submit_amount',
@@ -76,15 +82,68 @@ const PATCH_COLUMNS: Record<keyof PtsOrderPatch, string> = {
   ptsHash: 'pts_hash',
 };
 
-/** Fields that describe the status itself, so only a move may set them. */
-const NEVER_FILLED = new Set(['ptsStatus', 'errorCode', 'errorMessage']);
+/** A type to cast a parameter to for a column: text for strings (the column's width still applies). */
+function sqlCastType(type: string): string {
+  return ['varchar', 'char', 'text', 'character varying'].includes(type) ? 'text' : type;
+}
+
+/** The columns a callback's transition reads: what it decides on, fills and reports. */
+const SNAPSHOT_PROPERTIES = [
+  'id',
+  'account',
+  'orderId',
+  'kind',
+  'status',
+  'flags',
+  'amount',
+  'currency',
+  'transactionId',
+  'ptsStatus',
+  'submitAmount',
+  'submitCurrency',
+  'acceptAmount',
+  'acceptCurrency',
+  'exchangeRate',
+  'referenceNumber',
+  'detailsUrl',
+  'submitPromo',
+  'acceptPromo',
+  'ptsHash',
+] as const satisfies readonly (keyof PtsOrderEntity)[];
+
+/** An order as read for a transition, with its row version (`xmin`) for a checked write. */
+export type PtsVersionedOrder = PtsOrderSnapshot & { version: string };
+
+interface SnapshotQuery {
+  sql: string;
+  /** The key's part each positional parameter takes. */
+  keys: (keyof PtsOrderKey)[];
+  /** Entity property -> raw result alias (`o_<column>`). */
+  aliases: [string, string][];
+}
+
+/** How to find the one order a callback is about. */
+export interface PtsOrderKey {
+  account: string;
+  orderId: string;
+  kind: PtsOrderEntity['kind'];
+}
+
+export interface PtsTransitionWrite {
+  /** Write only if the row is still this version; otherwise nothing is written. */
+  version?: string;
+  /** A `pts_callbacks` row written by the same statement; its id goes into the history. */
+  callback?: PtsCallbackRow;
+}
 
 /**
  * The one place an order's status changes (A8). Callers pass a transaction's EntityManager;
- * the order row is locked (`FOR UPDATE`) before the rules are applied, so concurrent callbacks,
- * queries and several service instances serialise on the row and a transition happens exactly
- * once. A move writes its history row, its outbox event with the job that delivers it, and the
- * order's next reconciliation, all in the same transaction.
+ * the order row is locked (`FOR NO KEY UPDATE`) before the rules are applied, so concurrent
+ * callbacks, queries and several service instances serialise on the row and a transition
+ * happens exactly once. A move writes its history row, its outbox event with the job that
+ * delivers it, and the order's next reconciliation, all in one statement of that transaction
+ * (`write`). Callbacks use `snapshot` + `planTransition` + a version-checked `write` instead
+ * (docs/reconciliation.md, "The callback path's statements").
  */
 @Injectable()
 export class PtsOrderTransitions {
@@ -125,15 +184,80 @@ export class PtsOrderTransitions {
     return order;
   }
 
-  /** Finds an order by our id and locks it; null when there is none. */
+  /** Finds an order by our id and locks it, in one statement; null when there is none. */
   async lockByOrderId(
     manager: EntityManager,
     account: string,
     orderId: string,
     kind: PtsOrderEntity['kind'],
   ): Promise<PtsOrderEntity | null> {
-    const found = await manager.getRepository(PtsOrderEntity).findOneBy({ account, orderId, kind });
-    return found ? this.lock(manager, found.id) : null;
+    return manager
+      .getRepository(PtsOrderEntity)
+      .createQueryBuilder('o')
+      .setLock('for_no_key_update')
+      .where('o.account = :account AND o.order_id = :orderId AND o.kind = :kind', {
+        account,
+        orderId,
+        kind,
+      })
+      .getOne();
+  }
+
+  /**
+   * The columns a transition needs of one order and its row version, in one statement;
+   * locked (`FOR NO KEY UPDATE`) when `lock`. Null when there is no such order.
+   */
+  async snapshot(
+    manager: EntityManager,
+    key: PtsOrderKey,
+    lock = false,
+  ): Promise<PtsVersionedOrder | null> {
+    const query = this.snapshotQuery(lock);
+    const rows: Record<string, unknown>[] = await manager.query(
+      query.sql,
+      query.keys.map((name) => key[name]),
+    );
+    const raw = rows[0];
+    if (!raw) return null;
+    const order: Record<string, unknown> = { version: raw.version };
+    for (const [property, alias] of query.aliases) order[property] = raw[alias];
+    return order as PtsVersionedOrder;
+  }
+
+  private readonly snapshotQueries = new Map<boolean, SnapshotQuery>();
+
+  /**
+   * The snapshot's SELECT as TypeORM's query builder writes it, built once per lock mode (only
+   * the key changes from one callback to the next), with where its parameters go.
+   */
+  private snapshotQuery(lock: boolean): SnapshotQuery {
+    let query = this.snapshotQueries.get(lock);
+    if (query) return query;
+    const marks: Record<keyof PtsOrderKey, string> = {
+      account: '\u0001account',
+      orderId: '\u0001orderId',
+      kind: '\u0001kind',
+    };
+    const qb = this.dataSource
+      .getRepository(PtsOrderEntity)
+      .createQueryBuilder('o')
+      .select(SNAPSHOT_PROPERTIES.map((p) => `o.${p}`))
+      .addSelect('o.xmin::text', 'version')
+      .where('o.account = :account AND o.order_id = :orderId AND o.kind = :kind', marks);
+    if (lock) qb.setLock('for_no_key_update');
+    const [sql, params] = qb.getQueryAndParameters();
+    const names = Object.keys(marks) as (keyof PtsOrderKey)[];
+    const metadata = this.dataSource.getMetadata(PtsOrderEntity);
+    query = {
+      sql,
+      keys: params.map((param) => names.find((name) => marks[name] === param)!),
+      aliases: SNAPSHOT_PROPERTIES.map((property) => [
+        property,
+        `o_${metadata.findColumnWithPropertyName(property)!.databaseName}`,
+      ]),
+    };
+    this.snapshotQueries.set(lock, query);
+    return query;
   }
 
   async apply(
@@ -142,52 +266,124 @@ export class PtsOrderTransitions {
     request: PtsTransitionRequest,
   ): Promise<PtsTransitionResult> {
     const order = await this.lock(manager, orderRef);
-    const from = order.status;
-    const decision = decideTransition(from, request.to);
-    const flags = new Set(order.flags);
-    for (const flag of request.flags ?? []) flags.add(flag);
-    if (decision === 'final-conflict') flags.add('conflicting_final_news');
-    // A move restarts the schedule (or ends it): the order no longer waits for an operator.
-    if (decision === 'apply') flags.delete(PTS_RECONCILE_EXHAUSTED);
+    const plan = planTransition(order, request);
+    if (!plan.writes) return { decision: plan.decision, from: plan.from, order };
+    await this.write(manager, order, plan, request);
+    return { decision: plan.decision, from: plan.from, order: await this.lock(manager, orderRef) };
+  }
 
-    const sets: string[] = [];
-    const params: unknown[] = [orderRef];
-    const set = (column: string, value: unknown) => {
-      params.push(value);
-      sets.push(`${column} = $${params.length}`);
-    };
-    if (flags.size !== order.flags.length || order.flags.some((f) => !flags.has(f))) {
-      set('flags', [...flags]);
+  /**
+   * Writes a plan in one statement (data-modifying CTEs): the order row; on a move its history
+   * row, outbox event, event wake-up and next reconciliation (or the end of its schedule); and
+   * the callback row when given. With `version`, nothing is written unless the row is still
+   * that version: the UPDATE takes the row lock and re-checks it, so of two writers that read
+   * the same version one wins and the other gets `undefined` (and decides again).
+   * Hand-written SQL: the ORM cannot put these into one statement.
+   */
+  async write(
+    manager: EntityManager,
+    order: PtsOrderSnapshot,
+    plan: PtsTransitionPlan,
+    request: PtsTransitionRequest,
+    options: PtsTransitionWrite = {},
+  ): Promise<{ callbackId?: string } | undefined> {
+    const params: Record<string, unknown> = { orderRef: order.id };
+    const sets = ['updated_at = now()'];
+    for (const [property, value] of Object.entries(plan.set)) {
+      const column = ORDER_COLUMNS[property as keyof typeof ORDER_COLUMNS];
+      params[`set_${property}`] = value;
+      sets.push(`${column} = :set_${property}`);
     }
-    if (decision === 'apply') {
-      set('status', request.to);
-      sets.push('status_changed_at = now()');
-      for (const [key, value] of Object.entries(request.patch ?? {})) {
-        if (value !== undefined) set(PATCH_COLUMNS[key as keyof PtsOrderPatch], value);
+    for (const [property, value] of Object.entries(plan.fill)) {
+      const column = ORDER_COLUMNS[property as keyof PtsOrderPatch];
+      params[`fill_${property}`] = value;
+      sets.push(`${column} = COALESCE(${column}, :fill_${property})`);
+    }
+    const moved = plan.decision === 'apply';
+    const firstDelayMs = moved ? this.schedule.firstDelayMs(plan.to, order.kind) : null;
+    if (moved) {
+      sets.push('status_changed_at = now()', 'reconcile_attempts = 0');
+      if (firstDelayMs === null) {
+        sets.push('next_reconcile_at = NULL');
+      } else {
+        params.firstDelay = firstDelayMs / 1000;
+        sets.push('next_reconcile_at = now() + make_interval(secs => :firstDelay)');
       }
-    } else {
-      // Older news does not move the order, but may fill what is still unknown (a callback
-      // that overtook the create answer must not lose the transaction id or pay URL).
-      for (const [key, value] of Object.entries(request.patch ?? {})) {
-        if (value === undefined || value === null || NEVER_FILLED.has(key)) continue;
-        const column = PATCH_COLUMNS[key as keyof PtsOrderPatch];
-        params.push(value);
-        sets.push(
-          key === 'lastQueriedAt'
-            ? `${column} = $${params.length}`
-            : `${column} = COALESCE(${column}, $${params.length})`,
+    }
+    if (options.version !== undefined) params.version = options.version;
+    const ctes = [
+      `moved AS (
+         UPDATE pts_orders SET ${sets.join(', ')}
+          WHERE id = :orderRef${options.version !== undefined ? ' AND xmin = :version::xid' : ''}
+          RETURNING id, next_reconcile_at, ${ptsExactTimeSql('status_changed_at')} AS since)`,
+    ];
+    if (options.callback) {
+      ctes.push(`callback AS (${this.callbackInsertSql(options.callback, params)})`);
+    }
+    if (moved) {
+      params.from = plan.from;
+      params.to = plan.to;
+      params.cause = request.cause;
+      params.detail = request.detail ?? null;
+      params.callbackId = request.callbackId ?? null;
+      params.eventType = PTS_ORDER_STATUS_EVENT;
+      params.eventKey = plan.event!.idempotencyKey;
+      params.payload = JSON.stringify(plan.event);
+      const callbackId = options.callback ? '(SELECT id FROM callback)' : ':callbackId::bigint';
+      ctes.push(
+        `history AS (
+           INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
+           SELECT moved.id, :from::text, :to::text, :cause::text, ${callbackId}, :detail::text FROM moved)`,
+        `outbox AS (
+           INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
+           SELECT moved.id, :eventType::text, :eventKey::text, :payload::jsonb FROM moved
+           ON CONFLICT (idempotency_key) DO NOTHING)`,
+        `event_job AS (${this.jobs.insertSql(PTS_JOB_QUEUES.events, {
+          from: 'moved',
+          data: "jsonb_build_object('orderRef', moved.id)",
+        })})`,
+      );
+      if (firstDelayMs !== null) {
+        ctes.push(
+          `reconcile_job AS (${this.jobs.insertSql(
+            PTS_JOB_QUEUES.reconcile,
+            {
+              from: 'moved',
+              // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
+              data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
+              startAfter: 'moved.next_reconcile_at',
+            },
+            this.schedule.wakeUpOptions(),
+          )})`,
         );
       }
     }
-    if (sets.length > 0) {
-      sets.push('updated_at = now()');
-      await manager.query(`UPDATE pts_orders SET ${sets.join(', ')} WHERE id = $1`, params);
+    const select = options.callback
+      ? 'SELECT moved.id, (SELECT id FROM callback) AS callback_id FROM moved'
+      : 'SELECT moved.id, NULL AS callback_id FROM moved';
+    const [sql, values] = this.dataSource.driver.escapeQueryWithParameters(
+      `WITH ${ctes.join(',\n')}\n${select}`,
+      params,
+    );
+    const rows: { id: string; callback_id: string | null }[] = await manager.query(sql, values);
+    if (rows.length === 0) return undefined;
+    if (moved) this.metrics.transitions.inc({ kind: order.kind, status: plan.to });
+    return { callbackId: rows[0].callback_id === null ? undefined : String(rows[0].callback_id) };
+  }
+
+  /** `INSERT INTO pts_callbacks ... SELECT ... FROM moved RETURNING id`, columns from the entity. */
+  private callbackInsertSql(row: PtsCallbackRow, params: Record<string, unknown>): string {
+    const metadata = this.dataSource.getMetadata(PtsCallbackEntity);
+    const columns: string[] = [];
+    const values: string[] = [];
+    for (const [property, value] of Object.entries(row)) {
+      const column = metadata.findColumnWithPropertyName(property)!;
+      columns.push(column.databaseName);
+      params[`cb_${property}`] = property === 'headers' ? JSON.stringify(value) : value;
+      // INSERT ... SELECT types its values from the expressions, not from the target columns.
+      values.push(`CAST(:cb_${property} AS ${sqlCastType(String(column.type))})`);
     }
-    if (decision === 'apply') {
-      await this.record(manager, order, from, request);
-      await this.schedule.afterMove(manager, orderRef, request.to, order.kind);
-    }
-    return { decision, from, order: await this.lock(manager, orderRef) };
+    return `INSERT INTO pts_callbacks (${columns.join(', ')}) SELECT ${values.join(', ')} FROM moved RETURNING id`;
   }
 
   /** The first history row of a new order, its `created` event and its create deadline. */

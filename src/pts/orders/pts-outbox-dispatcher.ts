@@ -35,6 +35,8 @@ interface ClaimedRow {
 const BATCH = 50;
 /** Orders of one batch delivered side by side (each order's events stay in order). */
 const PARALLEL_ORDERS = 8;
+/** Events of one order claimed by one statement. */
+const CLAIM = 20;
 
 /**
  * Delivers committed status changes from `pts_outbox` to host handlers, at least once, and for
@@ -108,16 +110,37 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
     this.jobs.notify(PTS_JOB_QUEUES.events);
   }
 
-  /** Delivers the pending events of one order, oldest first; the number delivered. */
+  /**
+   * Delivers the pending events of one order, oldest first; the number delivered. One
+   * statement claims what is ready (up to `CLAIM`), one marks what the handlers took; a batch
+   * shorter than `CLAIM` was everything, so no empty claim follows it (an event written
+   * meanwhile comes with a wake-up of its own).
+   */
   async deliverOrder(orderRef: string): Promise<number> {
     let delivered = 0;
     for (;;) {
-      const row = await this.claim(orderRef);
-      if (!row) return delivered;
-      const outcome = await this.deliver(row, orderRef);
-      if (outcome === 'delivered') delivered++;
-      // A failed event holds back the order's later ones until its retry.
-      if (outcome === 'retry') return delivered;
+      const rows = await this.claim(orderRef);
+      const done: string[] = [];
+      let stopped = false;
+      for (const [index, row] of rows.entries()) {
+        const outcome = await this.deliver(row, orderRef);
+        if (outcome === 'delivered') done.push(row.id);
+        if (outcome === 'retry') {
+          // A failed event holds back the order's later ones until its retry: hand those
+          // back now, so that they follow it rather than wait for their lease.
+          await this.release(rows.slice(index + 1).map((r) => r.id));
+          stopped = true;
+          break;
+        }
+      }
+      if (done.length > 0) {
+        await this.dataSource.query(
+          `UPDATE pts_outbox SET delivered_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])`,
+          [done],
+        );
+      }
+      delivered += done.length;
+      if (stopped || rows.length < CLAIM) return delivered;
     }
   }
 
@@ -131,25 +154,37 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
   }
 
   /**
-   * The order's oldest pending event, if no other delivery holds it (`available_at` is both
-   * the lease of a delivery in progress and the time of the next retry). Hand-written SQL: a
-   * row lock with the lease check after it, which the query builder cannot say.
+   * The order's oldest pending events that no other delivery holds (`available_at` is both the
+   * lease of a delivery in progress and the time of the next retry), in id order and up to the
+   * first one that is not ready: a later event never overtakes an earlier one. Hand-written
+   * SQL: row locks with the lease check after them, which the query builder cannot say.
    */
-  private async claim(orderRef: string): Promise<ClaimedRow | undefined> {
-    const rows: ClaimedRow[] = await this.dataSource.query(
-      `WITH head AS (
-         SELECT id FROM pts_outbox
+  private async claim(orderRef: string): Promise<ClaimedRow[]> {
+    return this.dataSource.query(
+      `WITH pending AS (
+         SELECT id, available_at <= now() AS ready FROM pts_outbox
           WHERE order_ref = $1 AND delivered_at IS NULL AND dead_at IS NULL
-          ORDER BY id LIMIT 1 FOR UPDATE),
+          ORDER BY id LIMIT $3 FOR UPDATE),
+       ready AS (
+         SELECT id FROM pending
+          WHERE id < COALESCE((SELECT min(id) FROM pending WHERE NOT ready), 9223372036854775807)),
        claimed AS (
          UPDATE pts_outbox o SET attempts = o.attempts + 1,
                 available_at = now() + make_interval(secs => $2)
-           FROM head WHERE o.id = head.id AND o.available_at <= now()
+           FROM ready WHERE o.id = ready.id
          RETURNING o.id, o.attempts, o.event_type, o.payload)
-       SELECT id, attempts, event_type, payload FROM claimed`,
-      [orderRef, this.settings.dispatchLeaseMs / 1000],
+       SELECT id, attempts, event_type, payload FROM claimed ORDER BY id`,
+      [orderRef, this.settings.dispatchLeaseMs / 1000, CLAIM],
     );
-    return rows[0];
+  }
+
+  /** Claimed events that were not attempted go back to the queue as they were. */
+  private async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE pts_outbox SET attempts = attempts - 1, available_at = now() WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
   }
 
   private async deliver(
@@ -164,10 +199,6 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
           await handler.call(event);
         }
       }
-      await this.dataSource.query(
-        `UPDATE pts_outbox SET delivered_at = now(), last_error = NULL WHERE id = $1`,
-        [row.id],
-      );
       return 'delivered';
     } catch (error) {
       const dead = row.attempts >= this.settings.dispatchMaxAttempts;

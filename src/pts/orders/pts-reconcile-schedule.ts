@@ -90,15 +90,19 @@ export class PtsReconcileSchedule {
     to: PtsOrderStatus,
     kind: PtsOrderKind,
   ): Promise<void> {
-    if (!isReconciledKind(kind)) {
-      await this.clear(manager, orderRef);
-    } else if (to === 'created') {
-      await this.plan(manager, orderRef, this.createDeadlineMs, 0);
-    } else if (PTS_RECONCILED_STATUSES.has(to)) {
-      await this.plan(manager, orderRef, this.delaysMs[0], 0);
-    } else {
-      await this.clear(manager, orderRef);
-    }
+    const afterMs = this.firstDelayMs(to, kind);
+    if (afterMs === null) await this.clear(manager, orderRef);
+    else await this.plan(manager, orderRef, afterMs, 0);
+  }
+
+  /**
+   * How long after a move to `to` the order is first queried, or null when its schedule ends
+   * (PTS will not move it any more, or cannot be asked: subscriptions are never scheduled).
+   */
+  firstDelayMs(to: PtsOrderStatus, kind: PtsOrderKind): number | null {
+    if (!isReconciledKind(kind)) return null;
+    if (to === 'created') return this.createDeadlineMs;
+    return PTS_RECONCILED_STATUSES.has(to) ? this.delaysMs[0] : null;
   }
 
   private async clear(manager: EntityManager, orderRef: string): Promise<void> {

@@ -2,19 +2,26 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { PtsCallbackOutcome } from '../callbacks/pts-callback.entity.js';
+import { callbackNews } from '../callbacks/pts-callback-decisions.js';
+import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
 import type { PtsAccount } from '../options/pts-accounts.js';
-import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
+import {
+  isPtsTransactionStatusCode,
+  type PtsTransactionStatusCode,
+} from '../protocol/pts-codes.js';
 import type { PtsJsonObject } from '../protocol/pts-json.js';
-import { decimalText, idText, signedText, statusText } from '../protocol/pts-message.js';
+import { idText, signedText, statusText } from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import {
   decideTransition,
   PTS_STATUS_BY_TRANSACTION_STATUS,
   type PtsOrderStatus,
+  type PtsTransitionDecision,
 } from '../orders/pts-order-status.js';
 import { PtsJobs, PTS_JOB_QUEUES } from '../orders/pts-jobs.js';
-import { PtsOrderTransitions } from '../orders/pts-order-transitions.js';
+import { PtsOrderTransitions, type PtsTransitionRequest } from '../orders/pts-order-transitions.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-order-sync.js';
+import { planTransition, type PtsOrderSnapshot } from '../orders/pts-transition-plan.js';
 import {
   PTS_SUBSCRIPTION_PAYMENT_EVENT,
   type PtsSubscriptionPaymentEvent,
@@ -71,12 +78,18 @@ export class PtsSubscriptionCallbacks {
     private readonly jobs: PtsJobs,
   ) {}
 
-  /** Null `ptsStatus` is fine: a callback may report only `enabled`, without a payment. */
+  /**
+   * Null `ptsStatus` is fine: a callback may report only `enabled`, without a payment. The
+   * order is read once, under its lock; everything is decided before the callback row is
+   * written, once, with its final outcome (`store`, or in the statement of the state's
+   * transition with `row`).
+   */
   async apply(
     account: PtsAccount,
     message: PtsJsonObject,
     verification: PtsVerification,
     store: PtsStoreCallback,
+    row: (record: PtsSubscriptionCallbackRecord) => PtsCallbackRow,
   ): Promise<PtsSubscriptionCallbackVerdict> {
     const orderId = message.order_id as string;
     const paymentStatus = statusText(message.payment_status);
@@ -84,81 +97,118 @@ export class PtsSubscriptionCallbacks {
     // (2000) has what it needs, checked after verification.
     const paymentId = signedText(message.payment_transaction_id) ?? undefined;
     const verdict = await this.dataSource.transaction(async (manager) => {
-      const order = await this.transitions.lockByOrderId(
+      const order = await this.transitions.snapshot(
         manager,
-        account.name,
-        orderId,
-        'subscription',
+        { account: account.name, orderId, kind: 'subscription' },
+        true,
       );
-      const callbackId = await store(manager, {
+      const record = (
+        outcome: PtsCallbackOutcome,
+        httpStatus: number,
+        reason: string,
+      ): PtsSubscriptionCallbackRecord => ({
         account: account.name,
         orderId,
         orderRef: order?.id,
         ptsStatus: paymentStatus,
         verification,
-        outcome: 'rejected',
-        httpStatus: 404,
-        reason: `no subscription ${orderId} for account ${account.name}`,
+        outcome,
+        httpStatus,
+        reason,
       });
-      const finish = async (
+      /** Stores the callback alone: nothing else is written. */
+      const alone = async (
         outcome: PtsCallbackOutcome,
         httpStatus: number,
         reason: string,
-        moved = false,
+        answer = reason,
       ): Promise<PtsSubscriptionCallbackVerdict> => {
-        await manager.query(
-          `UPDATE pts_callbacks SET outcome = $2, reason = $3, http_status = $4 WHERE id = $1`,
-          [callbackId, outcome, reason, httpStatus],
-        );
-        return { callbackId, outcome, httpStatus, reason, moved };
+        const callbackId = await store(manager, record(outcome, httpStatus, reason));
+        return { callbackId, outcome, httpStatus, reason: answer, moved: false };
       };
       if (!order) {
-        return {
-          callbackId,
-          outcome: 'rejected' as const,
-          httpStatus: 404,
-          moved: false,
-          reason: 'unknown subscription',
-        };
+        return alone(
+          'rejected',
+          404,
+          `no subscription ${orderId} for account ${account.name}`,
+          'unknown subscription',
+        );
       }
       if ((paymentId === undefined) !== (paymentStatus === undefined)) {
-        return finish('rejected', 400, 'payment_transaction_id and payment_status come together');
+        return alone('rejected', 400, 'payment_transaction_id and payment_status come together');
       }
       if (paymentStatus !== undefined && !isPtsTransactionStatusCode(paymentStatus)) {
-        return finish('rejected', 400, `payment_status ${paymentStatus} is not a PTS status`);
+        return alone('rejected', 400, `payment_status ${paymentStatus} is not a PTS status`);
       }
-      const amount = (value: unknown) => (signedText(value) === null ? null : decimalText(value)!);
-      const news = {
-        transactionId: signedText(message.transaction_id),
-        submitAmount: amount(message.submit_amount),
-        submitCurrency: signedText(message.submit_currency),
-        acceptAmount: amount(message.accept_amount),
-        acceptCurrency: signedText(message.accept_currency),
-        exchangeRate: amount(message.exchange_rate),
-      };
+      const news = callbackNews(message);
       const mismatch = describeMismatch(order, account, {
         userId: idText(message.user_id),
         submitAmount: news.submitAmount ?? undefined,
         submitCurrency: news.submitCurrency ?? undefined,
       });
       if (mismatch) {
-        await this.transitions.apply(manager, order.id, {
+        const request: PtsTransitionRequest = {
           to: order.status,
           cause: 'callback',
-          callbackId,
           flags: ['amount_mismatch'],
+        };
+        const plan = planTransition(order, request);
+        if (!plan.writes) return alone('mismatch', 200, mismatch);
+        const written = await this.transitions.write(manager, order, plan, request, {
+          callback: row(record('mismatch', 200, mismatch)),
         });
-        return finish('mismatch', 200, mismatch);
+        return {
+          callbackId: written!.callbackId!,
+          outcome: 'mismatch' as const,
+          httpStatus: 200,
+          reason: mismatch,
+          moved: false,
+        };
       }
 
       const enabled = message.enabled === true;
-      const state = await this.transitions.apply(manager, order.id, {
+      const stateRequest: PtsTransitionRequest = {
         to: enabled ? 'active' : 'disabled',
         cause: enabled ? 'callback' : 'subscription_disabled',
-        callbackId,
         detail: enabled ? 'subscribe callback: enabled' : 'subscribe callback: disabled at PTS',
         patch: patchFromResult(news),
-      });
+      };
+      const state = planTransition(order, stateRequest);
+      const statusNow = state.decision === 'apply' ? state.to : order.status;
+      const payment =
+        paymentId !== undefined && paymentStatus !== undefined
+          ? await this.paymentNews(manager, order.id, paymentId, paymentStatus)
+          : undefined;
+      const paymentNote =
+        payment === undefined
+          ? ''
+          : `payment ${paymentId} ${
+              payment.decision === 'apply'
+                ? payment.from === null
+                  ? `recorded as ${payment.to}`
+                  : `${payment.from} -> ${payment.to}`
+                : `${payment.decision} (${payment.from}, says ${payment.to})`
+            }`;
+      const moved = state.decision === 'apply' || payment?.decision === 'apply';
+      const stateNote =
+        state.decision === 'apply' ? `${state.from} -> ${statusNow}` : `subscription ${statusNow}`;
+      const reason = [stateNote, paymentNote].filter(Boolean).join('; ');
+      const stale =
+        state.decision === 'stale' ||
+        state.decision === 'final-conflict' ||
+        payment?.decision === 'stale' ||
+        payment?.decision === 'final-conflict';
+      const outcome: PtsCallbackOutcome = moved ? 'applied' : stale ? 'ignored' : 'duplicate';
+
+      let callbackId: string;
+      if (state.writes) {
+        const written = await this.transitions.write(manager, order, state, stateRequest, {
+          callback: row(record(outcome, 200, reason)),
+        });
+        callbackId = written!.callbackId!;
+      } else {
+        callbackId = await store(manager, record(outcome, 200, reason));
+      }
       await manager.query(
         `UPDATE pts_subscriptions SET
             subscribe_at = COALESCE($2, subscribe_at),
@@ -172,21 +222,18 @@ export class PtsSubscriptionCallbacks {
           unixTime(message.subscribe_at),
           unixTime(message.last_payment_at),
           unixTime(message.next_payment_at),
-          enabled && state.order.status !== 'disabled',
+          enabled && statusNow !== 'disabled',
         ],
       );
-
-      let paymentNote = '';
-      let paymentMoved = false;
-      if (paymentId !== undefined && paymentStatus !== undefined) {
-        const to = PTS_STATUS_BY_TRANSACTION_STATUS[paymentStatus];
-        const result = await this.payment(
+      if (payment?.decision === 'apply') {
+        await this.payment(
           manager,
-          order.id,
+          order,
           callbackId,
-          paymentId,
-          paymentStatus,
-          to,
+          paymentId!,
+          paymentStatus!,
+          payment.from,
+          payment.to,
           {
             // Each payment charges the subscription's amount; PTS's own figures win when sent.
             submitAmount: news.submitAmount ?? order.amount,
@@ -197,21 +244,8 @@ export class PtsSubscriptionCallbacks {
           },
           message,
         );
-        paymentMoved = result.moved;
-        paymentNote = `payment ${paymentId} ${result.note}`;
       }
-      const moved = state.decision === 'apply' || paymentMoved;
-      const stateNote =
-        state.decision === 'apply'
-          ? `${state.from} -> ${state.order.status}`
-          : `subscription ${state.order.status}`;
-      const reason = [stateNote, paymentNote].filter(Boolean).join('; ');
-      if (moved) return finish('applied', 200, reason, true);
-      const stale =
-        state.decision === 'stale' ||
-        state.decision === 'final-conflict' ||
-        /^payment \S+ (stale|final-conflict)/.test(paymentNote);
-      return finish(stale ? 'ignored' : 'duplicate', 200, reason);
+      return { callbackId, outcome, httpStatus: 200, reason, moved };
     });
     this.logger.log(
       `subscribeCallback ${account.name}/${orderId}${paymentStatus ? ` ${paymentStatus}` : ''}: ${verdict.outcome}${verdict.reason ? ` (${verdict.reason})` : ''}`,
@@ -219,23 +253,36 @@ export class PtsSubscriptionCallbacks {
     return verdict;
   }
 
-  /** Records or moves one payment; an applied move writes its host event. */
-  private async payment(
+  /** What a reported payment means for its row (locked when it exists), before any write. */
+  private async paymentNews(
     manager: EntityManager,
     orderRef: string,
-    callbackId: string,
     paymentId: string,
-    ptsStatus: string,
-    to: PtsOrderStatus,
-    news: PaymentNews,
-    message: PtsJsonObject,
-  ): Promise<{ moved: boolean; note: string }> {
-    const paidAt = unixTime(message.last_payment_at) ?? unixTime(message.timestamp);
+    paymentStatus: PtsTransactionStatusCode,
+  ): Promise<{ from: PtsOrderStatus | null; to: PtsOrderStatus; decision: PtsTransitionDecision }> {
+    const to = PTS_STATUS_BY_TRANSACTION_STATUS[paymentStatus];
     const existing: { status: PtsOrderStatus }[] = await manager.query(
       `SELECT status FROM pts_subscription_payments WHERE order_ref = $1 AND payment_transaction_id = $2 FOR UPDATE`,
       [orderRef, paymentId],
     );
     const from = existing[0]?.status ?? null;
+    return { from, to, decision: from === null ? 'apply' : decideTransition(from, to) };
+  }
+
+  /** Records or moves one payment (decided by `paymentNews`) and writes its host event. */
+  private async payment(
+    manager: EntityManager,
+    order: Pick<PtsOrderSnapshot, 'id' | 'orderId' | 'account'>,
+    callbackId: string,
+    paymentId: string,
+    ptsStatus: string,
+    from: PtsOrderStatus | null,
+    to: PtsOrderStatus,
+    news: PaymentNews,
+    message: PtsJsonObject,
+  ): Promise<void> {
+    const orderRef = order.id;
+    const paidAt = unixTime(message.last_payment_at) ?? unixTime(message.timestamp);
     if (from === null) {
       await manager.query(
         `INSERT INTO pts_subscription_payments (order_ref, payment_transaction_id, status, pts_status,
@@ -256,8 +303,6 @@ export class PtsSubscriptionCallbacks {
         ],
       );
     } else {
-      const decision = decideTransition(from, to);
-      if (decision !== 'apply') return { moved: false, note: `${decision} (${from}, says ${to})` };
       await manager.query(
         `UPDATE pts_subscription_payments SET status = $3, pts_status = $4, callback_id = $5,
                 paid_at = COALESCE($6, paid_at), accept_amount = COALESCE($7, accept_amount),
@@ -287,15 +332,11 @@ export class PtsSubscriptionCallbacks {
       `SELECT payments_made AS made FROM pts_subscriptions WHERE order_ref = $1`,
       [orderRef],
     );
-    const order: { order_id: string; account: string }[] = await manager.query(
-      `SELECT order_id, account FROM pts_orders WHERE id = $1`,
-      [orderRef],
-    );
     const event: PtsSubscriptionPaymentEvent = {
       idempotencyKey: `${orderRef}:payment:${paymentId}:${to}`,
       orderRef,
-      orderId: order[0].order_id,
-      account: order[0].account,
+      orderId: order.orderId,
+      account: order.account,
       paymentTransactionId: paymentId,
       status: to,
       previousStatus: from,
@@ -320,7 +361,6 @@ export class PtsSubscriptionCallbacks {
     );
     // Its wake-up job in the same transaction: delivered after the order's earlier events.
     await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef });
-    return { moved: true, note: from === null ? `recorded as ${to}` : `${from} -> ${to}` };
   }
 }
 
