@@ -9,6 +9,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import PgBoss from 'pg-boss';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { PtsHostChecks } from '../host/pts-host-checks.js';
+import { PtsJobWorker } from './pts-job-worker.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
 
 /** The module's job queues (pg-boss queue names). */
@@ -281,93 +282,4 @@ async function structured(
 ): Promise<{ rows: unknown[] }> {
   const result = await runner.query(text, values, true);
   return { rows: (result as { records?: unknown[] }).records ?? [] };
-}
-
-/**
- * One worker: fetch a batch, run the handler, complete or fail the batch, and poll again after
- * the interval (at once after a full batch or a `notify`). Written here rather than pg-boss's
- * `work()`, which does not await completing a job: with the database briefly gone that
- * rejection is unhandled and ends the process.
- */
-class PtsJobWorker {
-  private stopped = false;
-  private again = false;
-  private running?: Promise<void>;
-  private wake?: () => void;
-
-  constructor(
-    private readonly boss: PgBoss,
-    private readonly queue: PtsJobQueue,
-    private readonly batchSize: number,
-    private readonly intervalMs: number,
-    private readonly handler: (jobs: PtsJob<object>[]) => Promise<void>,
-    private readonly warn: (message: string) => void,
-  ) {}
-
-  start(): void {
-    this.running = this.loop();
-  }
-
-  notify(): void {
-    this.again = true;
-    this.wake?.();
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      this.again = false;
-      let fetched = 0;
-      try {
-        fetched = await this.round();
-      } catch (error) {
-        this.warn(`${this.queue}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      if (this.stopped) return;
-      if (fetched === this.batchSize || this.again) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.intervalMs);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.wake = done;
-      });
-      this.wake = undefined;
-    }
-  }
-
-  private async round(): Promise<number> {
-    const jobs = await this.boss.fetch<object>(this.queue, {
-      batchSize: this.batchSize,
-      includeMetadata: true,
-    });
-    if (jobs.length === 0) return 0;
-    const ids = jobs.map((j) => j.id);
-    try {
-      await this.handler(
-        jobs.map((j) => ({
-          id: j.id,
-          data: j.data,
-          retryCount: j.retryCount,
-          retryLimit: j.retryLimit,
-        })),
-      );
-    } catch (error) {
-      // Retried by pg-boss with the jobs' backoff; a job left active expires and is retried.
-      await this.boss.fail(this.queue, ids, toOutput(error));
-      return jobs.length;
-    }
-    await this.boss.complete(this.queue, ids);
-    return jobs.length;
-  }
-}
-
-function toOutput(error: unknown): object {
-  return { message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
 }
