@@ -17,6 +17,7 @@ import {
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
+import { sandboxAccount } from '../support/sandbox-account.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/waiting.js';
 
@@ -77,17 +78,7 @@ describe('PtsModule in a host app: status events reach decorated handlers', () =
         TypeOrmModule.forRoot(buildDataSourceOptions(db.settings)),
         PtsModule.forRootAsync({
           useFactory: () => ({
-            accounts: [
-              {
-                baseUrl: sandbox.url,
-                userId: credentials.userId,
-                safecode: credentials.safecode,
-                merchantPrivateKey: credentials.merchantPrivateKeyPem,
-                gatewayPublicKey: credentials.gatewayPublicKeyPem,
-                guid: credentials.guid,
-                transactionSecret: credentials.transactionSecret,
-              },
-            ],
+            accounts: [sandboxAccount(credentials, sandbox.url)],
             orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50, dispatchMaxAttempts: 3 },
           }),
         }),

@@ -18,6 +18,7 @@ import {
   sandboxMerchantFromCredentials,
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
+import { sandboxAccount } from '../support/sandbox-account.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/waiting.js';
 
@@ -67,17 +68,7 @@ describe('subscription payments reach decorated host handlers', () => {
       imports: [
         TypeOrmModule.forRoot(buildDataSourceOptions(db.settings)),
         PtsModule.forRoot({
-          accounts: [
-            {
-              baseUrl: sandbox.url,
-              userId: credentials.userId,
-              safecode: credentials.safecode,
-              merchantPrivateKey: credentials.merchantPrivateKeyPem,
-              gatewayPublicKey: credentials.gatewayPublicKeyPem,
-              guid: credentials.guid,
-              transactionSecret: credentials.transactionSecret,
-            },
-          ],
+          accounts: [sandboxAccount(credentials, sandbox.url)],
           callbackBaseUrl: `http://127.0.0.1:${port}`,
           orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50 },
         }),
