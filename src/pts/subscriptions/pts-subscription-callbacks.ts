@@ -217,7 +217,7 @@ export class PtsSubscriptionCallbacks {
     manager: EntityManager,
     orderRef: string,
     message: PtsJsonObject,
-    enabled: boolean,
+    staysEnabled: boolean,
   ): Promise<void> {
     const subscribeAt = unixTime(message.subscribe_at);
     const lastPaymentAt = unixTime(message.last_payment_at);
@@ -227,7 +227,7 @@ export class PtsSubscriptionCallbacks {
       ...(lastPaymentAt !== null && {
         lastPaymentAt: () => 'GREATEST(last_payment_at, :lastPaymentAt)',
       }),
-      ...(enabled
+      ...(staysEnabled
         ? nextPaymentAt !== null && { nextPaymentAt }
         : {
             nextPaymentAt: null,
