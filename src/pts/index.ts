@@ -154,7 +154,6 @@ export type {
 } from './client/pts-subscription.types.js';
 export { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 export type { PtsCreateSubscriptionInput } from './subscriptions/pts-subscriptions.js';
-export { scrubCard } from './subscriptions/pts-subscription-card.js';
 export type {
   PtsSubscriptionDetail,
   PtsSubscriptionListQuery,

@@ -26,6 +26,7 @@ import { PtsOrderSync } from './orders/pts-order-sync.js';
 import { PtsReconcileSchedule } from './orders/pts-reconcile-schedule.js';
 import { PtsRetention } from './orders/pts-retention.js';
 import { PtsSubscriptionCallbacks } from './subscriptions/pts-subscription-callbacks.js';
+import { PtsSubscriptionPaymentRecorder } from './subscriptions/pts-subscription-payment-recorder.js';
 import { PtsSubscriptionQueries } from './subscriptions/pts-subscription-queries.js';
 import { PtsSubscriptions } from './subscriptions/pts-subscriptions.js';
 import { PtsCipher } from './protocol/pts-cipher.js';
@@ -96,6 +97,7 @@ export const PTS_ORDER_PROVIDERS: Provider[] = [
   PtsPayments,
   PtsSubscriptionQueries,
   PtsSubscriptions,
+  PtsSubscriptionPaymentRecorder,
   PtsSubscriptionCallbacks,
   PtsCallbackStore,
   PtsCallbackProcessor,

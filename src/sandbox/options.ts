@@ -1,3 +1,4 @@
+import type { PtsConfigurationError } from '../pts/errors/pts-error.js';
 import { PtsProblems } from '../pts/options/pts-option-check.js';
 import { isRecord } from '../pts/options/pts-option-rules.js';
 import { PtsCipher, type PtsAesKeyMode } from '../pts/protocol/pts-cipher.js';
@@ -155,6 +156,20 @@ export const PTS_SANDBOX_DEFAULTS = {
   transactionSignatureOver: 'body',
   currencies: ['PHP'],
 } as const;
+
+/**
+ * Problems of the options `values` has, and of no other, by the schema `resolvePtsSandboxOptions`
+ * applies: for a caller that maps its own settings (`npm run sandbox`'s environment) before it
+ * has all the options. Each problem names its option (`port`).
+ */
+export function checkPtsSandboxOptions(
+  values: Partial<Record<keyof PtsSandboxOptions, unknown>>,
+): readonly PtsConfigurationError[] {
+  const problems = new PtsProblems('the PTS sandbox');
+  problems.check(PtsSandboxOptionsSchema, values);
+  problems.drop((p) => p.option === undefined || !(p.option in values));
+  return problems.list;
+}
 
 /**
  * Applies defaults and checks every option with the module's rules; each merchant's cipher and

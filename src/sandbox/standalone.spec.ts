@@ -76,7 +76,22 @@ describe('ptsSandboxSetupFromEnv', () => {
         log,
       ),
     ).rejects.toThrow(
-      /PTS_SANDBOX_PORT must be a whole number[\s\S]*PTS_SANDBOX_MERCHANT_PUBLIC_KEY_FILE .* cannot be read/,
+      /PTS_SANDBOX_PORT is "eighty"; it must be a whole number[\s\S]*PTS_SANDBOX_MERCHANT_PUBLIC_KEY_FILE .* cannot be read/,
+    );
+  });
+
+  it("refuses numbers out of the sandbox options' ranges, naming the variables", async () => {
+    await expect(
+      ptsSandboxSetupFromEnv(
+        {
+          PTS_SANDBOX_DATA_DIR: directory,
+          PTS_SANDBOX_PORT: '70000',
+          PTS_SANDBOX_WITHDRAW_DELAY_MS: '-1',
+        },
+        log,
+      ),
+    ).rejects.toThrow(
+      /PTS_SANDBOX_PORT is 70000; it must be a whole number of port from 0 to 65535[\s\S]*PTS_SANDBOX_WITHDRAW_DELAY_MS is "-1"; it must be a whole number of milliseconds from 0 to 86400000/,
     );
   });
 });

@@ -2,7 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { loadOrCreateSandboxCredentials, type PtsSandboxCredentials } from './credentials.js';
 import { PtsSandboxError } from './error.js';
-import type { PtsSandboxMerchant, PtsSandboxOptions } from './options.js';
+import {
+  checkPtsSandboxOptions,
+  type PtsSandboxMerchant,
+  type PtsSandboxOptions,
+} from './options.js';
 
 /** Port of `npm run sandbox` when `PTS_SANDBOX_PORT` is unset. */
 export const PTS_SANDBOX_DEFAULT_PORT = 4010;
@@ -35,15 +39,9 @@ export async function ptsSandboxSetupFromEnv(
 ): Promise<PtsSandboxStandaloneSetup> {
   const problems: string[] = [];
   const dataDir = resolve(env.PTS_SANDBOX_DATA_DIR || join('.data', 'sandbox'));
-  const port = integer(
-    env.PTS_SANDBOX_PORT,
-    PTS_SANDBOX_DEFAULT_PORT,
-    'PTS_SANDBOX_PORT',
-    problems,
-  );
-  const withdrawDelayMs = env.PTS_SANDBOX_WITHDRAW_DELAY_MS
-    ? integer(env.PTS_SANDBOX_WITHDRAW_DELAY_MS, 1000, 'PTS_SANDBOX_WITHDRAW_DELAY_MS', problems)
-    : undefined;
+  const numbers = numbersFromEnv(env, problems);
+  const port = numbers.port ?? PTS_SANDBOX_DEFAULT_PORT;
+  const withdrawDelayMs = numbers.withdrawDelayMs;
 
   const given = MERCHANT_ENV.filter((name) => env[name]);
   let merchant: PtsSandboxMerchant;
@@ -121,19 +119,35 @@ export async function ptsSandboxSetupFromEnv(
   };
 }
 
-function integer(
-  text: string | undefined,
-  fallback: number,
-  name: string,
+/** The options the environment gives as numbers, checked by the sandbox options' schema. */
+const NUMBER_ENV = {
+  port: 'PTS_SANDBOX_PORT',
+  withdrawDelayMs: 'PTS_SANDBOX_WITHDRAW_DELAY_MS',
+} as const;
+
+/**
+ * The number settings, their ranges those of the sandbox options (`checkPtsSandboxOptions`),
+ * whose messages come back naming the variable instead of the option. An unset or wrong one is
+ * undefined (and, when wrong, a problem).
+ */
+function numbersFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
   problems: string[],
-): number {
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) {
-    problems.push(`${name} must be a whole number >= 0, got "${text}"`);
-    return fallback;
+): { port?: number; withdrawDelayMs?: number } {
+  const values: Partial<Record<keyof typeof NUMBER_ENV, unknown>> = {};
+  for (const [option, name] of Object.entries(NUMBER_ENV) as [keyof typeof NUMBER_ENV, string][]) {
+    const text = env[name];
+    // Digits as a number; anything else as written, for the schema to name.
+    if (text) values[option] = /^\d+$/.test(text) ? Number(text) : text;
   }
-  return value;
+  const found = checkPtsSandboxOptions(values);
+  for (const problem of found) {
+    const name = NUMBER_ENV[problem.option as keyof typeof NUMBER_ENV];
+    problems.push(problem.message.replace(/^PTS: option `[^`]+`/, name));
+  }
+  const valid = (option: keyof typeof NUMBER_ENV) =>
+    found.some((p) => p.option === option) ? undefined : (values[option] as number | undefined);
+  return { port: valid('port'), withdrawDelayMs: valid('withdrawDelayMs') };
 }
 
 async function keyFromEnv(

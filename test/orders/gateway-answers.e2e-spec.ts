@@ -27,48 +27,75 @@ interface OrderBody {
 }
 
 /**
- * What a real gateway, or the proxy in front of it, sends (docs/gateway-answers.md): each case
- * produced by the sandbox, driven through the admin API, the client and the callback endpoints
- * of the whole service, against PostgreSQL.
+ * The service both groups test against, for one API version: started once, its faults cleared
+ * after each test; with the admin calls they make.
  */
-describe('answers of a real gateway and its proxies, through the service', () => {
-  let service: TestService;
+function answeringService(apiVersion: 'v1' | 'v2') {
+  const prefix = apiVersion === 'v1' ? 'ga1' : 'ga';
+  let service: TestService | undefined;
   let seq = 0;
 
   beforeAll(async () => {
     service = await startTestService({
-      label: 'gateway-answers',
+      label: apiVersion === 'v1' ? 'gateway-answers-v1' : 'gateway-answers',
+      apiVersion,
       sandbox: { callbackRetry: { attempts: 3, baseDelayMs: 40 } },
     });
   });
 
   afterEach(() => {
-    service.sandbox.clearFaults();
+    service?.sandbox.clearFaults();
   });
 
   afterAll(async () => {
     await service?.close();
   });
 
-  const newOrderId = (tag: string) => `ga-${tag}-${++seq}-${Date.now()}`;
-  const admin = () => request(service.url);
   const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const admin = () => request(answers.service.url);
+  const answers = {
+    get service(): TestService {
+      if (!service) throw new Error('the service is not started yet');
+      return service;
+    },
+    newOrderId: (tag: string) => `${prefix}-${tag}-${++seq}-${Date.now()}`,
+    auth,
+    admin,
+    create: (orderId: string, amount = '100.00', more: Record<string, unknown> = {}) =>
+      admin()
+        .post('/admin/payments')
+        .set(auth)
+        .send({ orderId, amount, currency: 'PHP', channel: 'QRPH', ...more }),
+    async order(orderId: string): Promise<OrderBody> {
+      const res = await admin().get(`/admin/orders/${orderId}`).set(auth);
+      expect(res.status).toBe(200);
+      return res.body as OrderBody;
+    },
+    /** Waits until the order reaches `status`; the order then. */
+    final: (orderId: string, status: string) =>
+      eventually(
+        async () => {
+          const o = await answers.order(orderId);
+          return o.status === status ? o : undefined;
+        },
+        5000,
+        status,
+      ),
+  };
+  return answers;
+}
+
+/**
+ * What a real gateway, or the proxy in front of it, sends (docs/gateway-answers.md): each case
+ * produced by the sandbox, driven through the admin API, the client and the callback endpoints
+ * of the whole service, against PostgreSQL.
+ */
+describe('answers of a real gateway and its proxies, through the service', () => {
+  const answers = answeringService('v2');
+  const { newOrderId, auth, admin, create, order, final } = answers;
 
   function fault(f: PtsSandboxFault) {
-    service.sandbox.setFault(f);
-  }
-
-  function create(orderId: string, amount = '100.00') {
-    return admin()
-      .post('/admin/payments')
-      .set(auth)
-      .send({ orderId, amount, currency: 'PHP', channel: 'QRPH' });
-  }
-
-  async function order(orderId: string): Promise<OrderBody> {
-    const res = await admin().get(`/admin/orders/${orderId}`).set(auth);
-    expect(res.status).toBe(200);
-    return res.body as OrderBody;
+    answers.service.sandbox.setFault(f);
   }
 
   /** Every stored callback of the order, refused ones included (oldest first). */
@@ -83,10 +110,10 @@ describe('answers of a real gateway and its proxies, through the service', () =>
   }
 
   const settle = (orderId: string, outcome: 'pay' | 'fail') =>
-    service.sandbox.settle(service.credentials.userId, orderId, outcome);
+    answers.service.sandbox.settle(answers.service.credentials.userId, orderId, outcome);
 
   const deliveries = (orderId: string) =>
-    service.sandbox.deliveries.filter((d) => d.orderId === orderId);
+    answers.service.sandbox.deliveries.filter((d) => d.orderId === orderId);
 
   /** Waits until the sandbox has given up on or delivered every callback of the order. */
   const deliveredAll = (orderId: string, count: number) =>
@@ -127,7 +154,9 @@ describe('answers of a real gateway and its proxies, through the service', () =>
         const stored = await order(orderId);
         expect(stored).toMatchObject({ status: 'unknown', redirectHtml: null, payUrl: null });
         // The gateway never saw it: reconciliation's query will find out (1002 -> rejected).
-        expect(service.sandbox.order(service.credentials.userId, orderId)).toBeUndefined();
+        expect(
+          answers.service.sandbox.order(answers.service.credentials.userId, orderId),
+        ).toBeUndefined();
       },
     );
 
@@ -163,7 +192,10 @@ describe('answers of a real gateway and its proxies, through the service', () =>
       const res = await create(orderId);
       expect(res.status).toBe(201);
       expect(res.body.status).toBe('waiting');
-      const sandboxOrder = service.sandbox.order(service.credentials.userId, orderId);
+      const sandboxOrder = answers.service.sandbox.order(
+        answers.service.credentials.userId,
+        orderId,
+      );
       expect(res.body.redirectHtml).toContain(`action="${sandboxOrder?.payUrl}"`);
     });
   });
@@ -183,7 +215,10 @@ describe('answers of a real gateway and its proxies, through the service', () =>
       fault({ kind: 'payment-answer', style: 'redirect', endpoint: 'payment', orderId });
       const res = await create(orderId);
       expect(res.status).toBe(201);
-      const sandboxOrder = service.sandbox.order(service.credentials.userId, orderId);
+      const sandboxOrder = answers.service.sandbox.order(
+        answers.service.credentials.userId,
+        orderId,
+      );
       expect(res.body).toMatchObject({ status: 'waiting', payUrl: sandboxOrder?.payUrl });
       // The payer can pay there, and the order follows.
       await settle(orderId, 'pay');
@@ -217,14 +252,7 @@ describe('answers of a real gateway and its proxies, through the service', () =>
           orderId,
         });
         await settle(orderId, 'fail');
-        const done = await eventually(
-          async () => {
-            const o = await order(orderId);
-            return o.status === 'failed' ? o : undefined;
-          },
-          5000,
-          'failed',
-        );
+        const done = await final(orderId, 'failed');
         expect(done).toMatchObject({
           acceptAmount: null,
           acceptCurrency: null,
@@ -299,14 +327,7 @@ describe('answers of a real gateway and its proxies, through the service', () =>
       expect((await create(orderId)).status).toBe(201);
       fault({ kind: 'wrapped-callback', endpoint: 'paymentCallback', orderId });
       await settle(orderId, 'pay');
-      const done = await eventually(
-        async () => {
-          const o = await order(orderId);
-          return o.status === 'success' ? o : undefined;
-        },
-        5000,
-        'success',
-      );
+      const done = await final(orderId, 'success');
       expect(done.callbacks.map((c) => c.outcome)).toEqual(['applied', 'applied']);
       expect(
         deliveries(orderId).every((d) => d.accepted && d.faults?.includes('wrapped-callback')),
@@ -320,14 +341,7 @@ describe('answers of a real gateway and its proxies, through the service', () =>
       expect((await create(orderId)).status).toBe(201);
       fault({ kind: 'loose-types', endpoint: 'paymentCallback', orderId });
       await settle(orderId, 'pay');
-      const done = await eventually(
-        async () => {
-          const o = await order(orderId);
-          return o.status === 'success' ? o : undefined;
-        },
-        5000,
-        'success',
-      );
+      const done = await final(orderId, 'success');
       expect(done.callbacks.map((c) => c.outcome)).toEqual(['applied', 'applied']);
     });
 
@@ -335,7 +349,7 @@ describe('answers of a real gateway and its proxies, through the service', () =>
       const orderId = newOrderId('loose-q');
       expect((await create(orderId)).status).toBe(201);
       fault({ kind: 'loose-types', endpoint: 'paymentQuery', orderId });
-      const answer = await service.app.get(PtsClient).queryPayment(orderId);
+      const answer = await answers.service.app.get(PtsClient).queryPayment(orderId);
       expect(answer).toMatchObject({ status: '0000', referenceNumber: '20240101123456' });
       expect(answer.errorMessage).toBeUndefined();
       const synced = await admin().post(`/admin/orders/${orderId}/sync`).set(auth);
@@ -379,14 +393,7 @@ describe('answers of a real gateway and its proxies, through the service', () =>
         orderId,
       });
       await settle(orderId, 'pay');
-      const done = await eventually(
-        async () => {
-          const o = await order(orderId);
-          return o.status === 'success' ? o : undefined;
-        },
-        5000,
-        'success',
-      );
+      const done = await final(orderId, 'success');
       expect(done.acceptAmount).toBe('100.00000000000001');
     });
 
@@ -401,64 +408,26 @@ describe('answers of a real gateway and its proxies, through the service', () =>
         orderId,
       });
       await settle(orderId, 'pay');
-      const done = await eventually(
-        async () => {
-          const o = await order(orderId);
-          return o.status === 'success' ? o : undefined;
-        },
-        5000,
-        'success',
-      );
+      const done = await final(orderId, 'success');
       expect(done.acceptAmount).toBe('100.0000000000');
     });
   });
 });
 
 describe('the same answers to a v1 account', () => {
-  let service: TestService;
-  let seq = 0;
-
-  beforeAll(async () => {
-    service = await startTestService({
-      label: 'gateway-answers-v1',
-      apiVersion: 'v1',
-      sandbox: { callbackRetry: { attempts: 3, baseDelayMs: 40 } },
-    });
-  });
-
-  afterEach(() => {
-    service.sandbox.clearFaults();
-  });
-
-  afterAll(async () => {
-    await service?.close();
-  });
-
-  const newOrderId = (tag: string) => `ga1-${tag}-${++seq}-${Date.now()}`;
-  const auth = { Authorization: `Bearer ${ADMIN_KEY}` };
+  const answers = answeringService('v1');
+  const { newOrderId, order, final } = answers;
   const create = (orderId: string) =>
-    request(service.url).post('/admin/payments').set(auth).send({
-      orderId,
-      amount: '250.50',
-      currency: 'PHP',
-      channel: 'QRPH',
-      redirectUrl: 'https://shop.example/back',
-    });
-  const order = async (orderId: string) =>
-    (await request(service.url).get(`/admin/orders/${orderId}`).set(auth)).body as OrderBody;
-  const final = (orderId: string, status: string) =>
-    eventually(
-      async () => {
-        const o = await order(orderId);
-        return o.status === status ? o : undefined;
-      },
-      5000,
-      status,
-    );
+    answers.create(orderId, '250.50', { redirectUrl: 'https://shop.example/back' });
 
   it('leaves a create answered by a 502 page unknown, and answers 502', async () => {
     const orderId = newOrderId('page');
-    service.sandbox.setFault({ kind: 'http-status', status: 502, endpoint: 'payment', orderId });
+    answers.service.sandbox.setFault({
+      kind: 'http-status',
+      status: 502,
+      endpoint: 'payment',
+      orderId,
+    });
     const res = await create(orderId);
     expect(res.status).toBe(502);
     expect((await order(orderId)).status).toBe('unknown');
@@ -467,20 +436,24 @@ describe('the same answers to a v1 account', () => {
   it('applies a wrapped failed callback whose accept fields are null, numbers in trailing-zero text', async () => {
     const orderId = newOrderId('fail');
     expect((await create(orderId)).status).toBe(201);
-    service.sandbox.setFault({ kind: 'wrapped-callback', endpoint: 'paymentCallback', orderId });
-    service.sandbox.setFault({
+    answers.service.sandbox.setFault({
+      kind: 'wrapped-callback',
+      endpoint: 'paymentCallback',
+      orderId,
+    });
+    answers.service.sandbox.setFault({
       kind: 'null-fields',
       fields: ['accept_amount', 'accept_currency', 'exchange_rate'],
       endpoint: 'paymentCallback',
       orderId,
     });
-    service.sandbox.setFault({
+    answers.service.sandbox.setFault({
       kind: 'amount-format',
       format: 'trailing-zeros',
       endpoint: 'paymentCallback',
       orderId,
     });
-    await service.sandbox.settle(service.credentials.userId, orderId, 'fail');
+    await answers.service.sandbox.settle(answers.service.credentials.userId, orderId, 'fail');
     const done = await final(orderId, 'failed');
     expect(done).toMatchObject({ acceptAmount: null, submitAmount: '250.5000000000' });
     expect(done.callbacks.map((c) => c.outcome)).toEqual(['applied']);
@@ -488,7 +461,7 @@ describe('the same answers to a v1 account', () => {
 
   it('keeps the QR code of a QR-only answer', async () => {
     const orderId = newOrderId('qr');
-    service.sandbox.setFault({ kind: 'payment-answer', style: 'qr-only', orderId });
+    answers.service.sandbox.setFault({ kind: 'payment-answer', style: 'qr-only', orderId });
     const res = await create(orderId);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ status: 'waiting', payUrl: null });

@@ -1,23 +1,16 @@
-import { Injectable, Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Injectable, type INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDataSourceOptions } from '../../src/app/database/data-source-options.js';
 import {
   OnPtsOrderStatus,
   PtsModule,
   PtsPayments,
   type PtsOrderStatusEvent,
 } from '../../src/pts/index.js';
-import {
-  generateSandboxCredentials,
-  PtsSandbox,
-  sandboxMerchantFromCredentials,
-  type PtsSandboxCredentials,
-} from '../../src/sandbox/index.js';
+import type { PtsSandboxCredentials } from '../../src/sandbox/index.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { startSandboxHost, type SandboxHost } from '../support/sandbox-host.js';
+import type { TestDatabase } from '../support/test-database.js';
 import { eventually } from '../support/waiting.js';
 
 @Injectable()
@@ -59,51 +52,28 @@ class ShopOrders {
  * a decorated handler, Nest's `rawBody: true` instead of our middleware.
  */
 describe('PtsModule in a host app: status events reach decorated handlers', () => {
+  let host: SandboxHost;
   let db: TestDatabase;
-  let sandbox: PtsSandbox;
   let credentials: PtsSandboxCredentials;
   let app: INestApplication;
 
   beforeAll(async () => {
-    db = await createTestDatabase('hostevents');
-    credentials = generateSandboxCredentials();
-    sandbox = await PtsSandbox.start({
-      gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
-      merchants: [sandboxMerchantFromCredentials(credentials)],
-      port: 0,
-    });
-    @Module({
-      imports: [
-        TypeOrmModule.forRoot(buildDataSourceOptions(db.settings)),
+    host = await startSandboxHost({
+      label: 'hostevents',
+      pts: (account) =>
         PtsModule.forRootAsync({
           useFactory: () => ({
-            accounts: [
-              {
-                baseUrl: sandbox.url,
-                userId: credentials.userId,
-                safecode: credentials.safecode,
-                merchantPrivateKey: credentials.merchantPrivateKeyPem,
-                gatewayPublicKey: credentials.gatewayPublicKeyPem,
-                guid: credentials.guid,
-                transactionSecret: credentials.transactionSecret,
-              },
-            ],
+            accounts: [account],
             orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50, dispatchMaxAttempts: 3 },
           }),
         }),
-      ],
       providers: [ShopOrders],
-    })
-    class HostModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, logger: false });
-    await app.init();
+    });
+    ({ db, credentials, app } = host);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await sandbox?.stop();
-    await db?.drop();
+    await host?.close();
   });
 
   function successCallback(order: { orderId: string; amount: string }) {

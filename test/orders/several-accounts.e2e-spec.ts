@@ -10,6 +10,7 @@ import {
   type PtsSandboxCredentials,
 } from '../../src/sandbox/index.js';
 import { submitCheckout } from '../support/checkout.js';
+import { sandboxAccount } from '../support/sandbox-account.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { ADMIN_KEY } from '../support/test-service.js';
 import { eventually } from '../support/waiting.js';
@@ -43,25 +44,8 @@ describe('several merchant accounts in one service', () => {
         adminKeys: [{ role: 'admin', key: ADMIN_KEY }],
         pts: {
           accounts: [
-            {
-              name: 'main',
-              baseUrl: sandbox.url,
-              userId: main.userId,
-              safecode: main.safecode,
-              merchantPrivateKey: main.merchantPrivateKeyPem,
-              gatewayPublicKey: main.gatewayPublicKeyPem,
-              guid: main.guid,
-              transactionSecret: main.transactionSecret,
-            },
-            {
-              name: 'legacy',
-              apiVersion: 'v1',
-              baseUrl: sandbox.url,
-              userId: legacy.userId,
-              safecode: legacy.safecode,
-              merchantPrivateKey: legacy.merchantPrivateKeyPem,
-              gatewayPublicKey: legacy.gatewayPublicKeyPem,
-            },
+            sandboxAccount(main, sandbox.url, { name: 'main' }),
+            sandboxAccount(legacy, sandbox.url, { name: 'legacy', apiVersion: 'v1' }),
           ],
           callbackBaseUrl: url,
         },

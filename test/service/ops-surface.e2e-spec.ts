@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listenOps } from '../../src/app/ops/ops-access.js';
 import { generateSandboxCredentials } from '../../src/sandbox/index.js';
+import { sandboxAccount } from '../support/sandbox-account.js';
 import {
   ADMIN_KEY,
   startTestService,
@@ -142,17 +143,11 @@ describe('/health and the gateway', () => {
       label: 'healthcache',
       pts: {
         accounts: [
-          {
-            name: 'main',
-            apiVersion: 'v2',
-            baseUrl: `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`,
-            userId: credentials.userId,
-            safecode: credentials.safecode,
-            merchantPrivateKey: credentials.merchantPrivateKeyPem,
-            gatewayPublicKey: credentials.gatewayPublicKeyPem,
-            guid: credentials.guid,
-            transactionSecret: credentials.transactionSecret,
-          },
+          sandboxAccount(
+            credentials,
+            `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`,
+            { name: 'main', apiVersion: 'v2' },
+          ),
         ],
       },
     });

@@ -1,9 +1,5 @@
-import { Injectable, Module, type INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { Injectable, type INestApplication } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDataSourceOptions } from '../../src/app/database/data-source-options.js';
-import { freePort } from '../../src/app/database/embedded-postgres.js';
 import {
   OnPtsOrderStatus,
   OnPtsSubscriptionPayment,
@@ -12,13 +8,8 @@ import {
   type PtsOrderStatusEvent,
   type PtsSubscriptionPaymentEvent,
 } from '../../src/pts/index.js';
-import {
-  generateSandboxCredentials,
-  PtsSandbox,
-  sandboxMerchantFromCredentials,
-  type PtsSandboxCredentials,
-} from '../../src/sandbox/index.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { PtsSandbox, PtsSandboxCredentials } from '../../src/sandbox/index.js';
+import { startSandboxHost, type SandboxHost } from '../support/sandbox-host.js';
 import { eventually } from '../support/waiting.js';
 
 @Injectable()
@@ -47,53 +38,29 @@ class Memberships {
 
 /** A host app's @OnPtsSubscriptionPayment handler, with a failure and the redelivery. */
 describe('subscription payments reach decorated host handlers', () => {
-  let db: TestDatabase;
+  let host: SandboxHost;
   let sandbox: PtsSandbox;
   let credentials: PtsSandboxCredentials;
   let app: INestApplication;
 
   beforeAll(async () => {
-    db = await createTestDatabase('subs_handlers');
-    credentials = generateSandboxCredentials();
-    sandbox = await PtsSandbox.start({
-      gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
-      merchants: [sandboxMerchantFromCredentials(credentials)],
-      port: 0,
-      subscriptionUnitMs: 0,
-      callbackRetry: { attempts: 3, baseDelayMs: 50 },
-    });
-    const port = await freePort();
-    @Module({
-      imports: [
-        TypeOrmModule.forRoot(buildDataSourceOptions(db.settings)),
+    host = await startSandboxHost({
+      label: 'subs_handlers',
+      sandbox: { subscriptionUnitMs: 0, callbackRetry: { attempts: 3, baseDelayMs: 50 } },
+      pts: (account, url) =>
         PtsModule.forRoot({
-          accounts: [
-            {
-              baseUrl: sandbox.url,
-              userId: credentials.userId,
-              safecode: credentials.safecode,
-              merchantPrivateKey: credentials.merchantPrivateKeyPem,
-              gatewayPublicKey: credentials.gatewayPublicKeyPem,
-              guid: credentials.guid,
-              transactionSecret: credentials.transactionSecret,
-            },
-          ],
-          callbackBaseUrl: `http://127.0.0.1:${port}`,
+          accounts: [account],
+          callbackBaseUrl: url,
           orders: { dispatchIntervalMs: 50, dispatchRetryBaseMs: 50 },
         }),
-      ],
       providers: [Memberships],
-    })
-    class HostModule {}
-    const moduleRef = await Test.createTestingModule({ imports: [HostModule] }).compile();
-    app = moduleRef.createNestApplication({ rawBody: true, logger: false });
-    await app.listen(port, '127.0.0.1');
+      listen: true,
+    });
+    ({ sandbox, credentials, app } = host);
   });
 
   afterAll(async () => {
-    await app?.close();
-    await sandbox?.stop();
-    await db?.drop();
+    await host?.close();
   });
 
   it('delivers a payment made again after the handler threw, with one idempotency key', async () => {

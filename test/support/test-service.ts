@@ -17,6 +17,7 @@ import {
   type PtsSandboxCredentials,
   type PtsSandboxOptions,
 } from '../../src/sandbox/index.js';
+import { sandboxAccount } from './sandbox-account.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
@@ -88,18 +89,10 @@ export async function startTestService(options: TestServiceOptions): Promise<Tes
     ],
     pts: {
       accounts: [
-        {
+        sandboxAccount(credentials, sandbox.url, {
           name: 'main',
           apiVersion: options.apiVersion ?? 'v2',
-          baseUrl: sandbox.url,
-          userId: credentials.userId,
-          safecode: credentials.safecode,
-          merchantPrivateKey: credentials.merchantPrivateKeyPem,
-          gatewayPublicKey: credentials.gatewayPublicKeyPem,
-          ...(options.apiVersion === 'v1'
-            ? {}
-            : { guid: credentials.guid, transactionSecret: credentials.transactionSecret }),
-        },
+        }),
       ],
       callbackBaseUrl: url,
       timeoutMs: 2000,

@@ -5,6 +5,7 @@ import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
 import { PTS_ORDERS_SETTINGS, type PtsOrdersSettings } from './pts-orders-settings.js';
 import type { PtsOrderKind, PtsOrderStatus } from './pts-order-status.js';
 import type { PtsOrderFlag } from './pts-order-flags.js';
+import { PtsOrderEntity } from './pts-order.entity.js';
 
 /**
  * Orders that PTS may still move, so reconciliation asks about them (docs/reconciliation.md).
@@ -106,10 +107,13 @@ export class PtsReconcileSchedule {
   }
 
   private async clear(manager: EntityManager, orderRef: string): Promise<void> {
-    await manager.query(
-      `UPDATE pts_orders SET next_reconcile_at = NULL, reconcile_attempts = 0 WHERE id = $1`,
-      [orderRef],
-    );
+    await manager
+      .createQueryBuilder()
+      .update(PtsOrderEntity)
+      .set({ nextReconcileAt: null, reconcileAttempts: 0 })
+      .where({ id: orderRef })
+      .updateEntity(false)
+      .execute();
   }
 
   /**
@@ -126,17 +130,23 @@ export class PtsReconcileSchedule {
       const planned = await this.plan(manager, orderRef, this.delaysMs[attempts], attempts, since);
       return planned ? 'scheduled' : 'changed';
     }
-    const rows: unknown[] = await manager.query(
-      `WITH done AS (
-         UPDATE pts_orders SET next_reconcile_at = NULL, reconcile_attempts = $3,
-                flags = CASE WHEN $4 = ANY(flags) THEN flags ELSE array_append(flags, $4) END,
-                updated_at = now()
-          WHERE id = $1 AND status_changed_at = $2::timestamptz
-          RETURNING id)
-       SELECT id FROM done`,
-      [orderRef, since, attempts, PTS_RECONCILE_EXHAUSTED],
-    );
-    return rows.length > 0 ? 'exhausted' : 'changed';
+    const done = await manager
+      .createQueryBuilder()
+      .update(PtsOrderEntity)
+      .set({
+        nextReconcileAt: null,
+        reconcileAttempts: attempts,
+        flags: () => 'CASE WHEN :flag = ANY(flags) THEN flags ELSE array_append(flags, :flag) END',
+        updatedAt: () => 'now()',
+      })
+      .where('id = :orderRef AND status_changed_at = CAST(:since AS timestamptz)', {
+        orderRef,
+        since,
+        flag: PTS_RECONCILE_EXHAUSTED,
+      })
+      .updateEntity(false)
+      .execute();
+    return done.affected ? 'exhausted' : 'changed';
   }
 
   /** Sets `next_reconcile_at` to `status_changed_at + afterMs` and enqueues its wake-up. */
@@ -147,18 +157,25 @@ export class PtsReconcileSchedule {
     attempts: number,
     since?: string,
   ): Promise<boolean> {
-    const rows: { due: string; since: string }[] = await manager.query(
-      `WITH planned AS (
-         UPDATE pts_orders
-            SET next_reconcile_at = status_changed_at + make_interval(secs => $2),
-                reconcile_attempts = $3
-          WHERE id = $1 AND ($4::timestamptz IS NULL OR status_changed_at = $4::timestamptz)
-          RETURNING next_reconcile_at, status_changed_at)
-       SELECT ${ptsExactTimeSql('next_reconcile_at')} AS due,
-              ${ptsExactTimeSql('status_changed_at')} AS since
-         FROM planned`,
-      [orderRef, afterMs / 1000, attempts, since ?? null],
-    );
+    const update = manager
+      .createQueryBuilder()
+      .update(PtsOrderEntity)
+      .set({
+        // Counted by PostgreSQL from the stored time: exact to the microsecond.
+        nextReconcileAt: () => 'status_changed_at + make_interval(secs => :afterSeconds)',
+        reconcileAttempts: attempts,
+      })
+      .where({ id: orderRef })
+      .setParameters({ afterSeconds: afterMs / 1000 })
+      // Both times as exact text (the wake-up carries them), as PostgreSQL holds them.
+      .returning(
+        `${ptsExactTimeSql('next_reconcile_at')} AS due, ${ptsExactTimeSql('status_changed_at')} AS since`,
+      )
+      .updateEntity(false);
+    if (since !== undefined) {
+      update.andWhere('status_changed_at = CAST(:since AS timestamptz)', { since });
+    }
+    const rows = (await update.execute()).raw as { due: string; since: string }[];
     if (rows.length === 0) return false;
     const wakeUp: PtsReconcileWakeUp = { orderRef, since: rows[0].since, attempt: attempts };
     await this.jobs.send(

@@ -1,31 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import type { PtsCallbackOutcome } from '../callbacks/pts-callback.entity.js';
 import { callbackNews } from '../callbacks/pts-callback-decisions.js';
 import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
 import type { PtsAccount } from '../options/pts-accounts.js';
-import {
-  isPtsTransactionStatusCode,
-  type PtsTransactionStatusCode,
-} from '../protocol/pts-codes.js';
+import { isPtsTransactionStatusCode } from '../protocol/pts-codes.js';
 import type { PtsJsonObject } from '../protocol/pts-json.js';
 import { idText, signedText, statusText } from '../protocol/pts-message.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
-import {
-  decideTransition,
-  PTS_STATUS_BY_TRANSACTION_STATUS,
-  type PtsOrderStatus,
-  type PtsTransitionDecision,
-} from '../orders/pts-order-status.js';
-import { PtsJobs, PTS_JOB_QUEUES } from '../orders/pts-jobs.js';
 import { PtsOrderTransitions, type PtsTransitionRequest } from '../orders/pts-order-transitions.js';
 import { describeMismatch, patchFromResult } from '../orders/pts-order-sync.js';
-import { planTransition, type PtsOrderSnapshot } from '../orders/pts-transition-plan.js';
-import {
-  PTS_SUBSCRIPTION_PAYMENT_EVENT,
-  type PtsSubscriptionPaymentEvent,
-} from './pts-subscription-events.js';
+import { planTransition } from '../orders/pts-transition-plan.js';
+import { PtsSubscriptionEntity } from './pts-subscription.entity.js';
+import { PtsSubscriptionPaymentRecorder } from './pts-subscription-payment-recorder.js';
 
 /** What the callback processor records for a callback (its `store`). */
 export interface PtsSubscriptionCallbackRecord {
@@ -37,15 +25,6 @@ export interface PtsSubscriptionCallbackRecord {
   outcome: PtsCallbackOutcome;
   httpStatus: number;
   reason?: string;
-}
-
-/** What a subscribe callback says about a payment; null where PTS signed null or "". */
-interface PaymentNews {
-  submitAmount: string;
-  submitCurrency: string;
-  acceptAmount: string | null;
-  acceptCurrency: string | null;
-  exchangeRate: string | null;
 }
 
 export type PtsStoreCallback = (
@@ -75,7 +54,7 @@ export class PtsSubscriptionCallbacks {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly transitions: PtsOrderTransitions,
-    private readonly jobs: PtsJobs,
+    private readonly payments: PtsSubscriptionPaymentRecorder,
   ) {}
 
   /**
@@ -177,12 +156,12 @@ export class PtsSubscriptionCallbacks {
       const statusNow = state.decision === 'apply' ? state.to : order.status;
       const payment =
         paymentId !== undefined && paymentStatus !== undefined
-          ? await this.paymentNews(manager, order.id, paymentId, paymentStatus)
+          ? await this.payments.read(manager, order.id, paymentId, paymentStatus)
           : undefined;
       const paymentNote =
         payment === undefined
           ? ''
-          : `payment ${paymentId} ${
+          : `payment ${payment.id} ${
               payment.decision === 'apply'
                 ? payment.from === null
                   ? `recorded as ${payment.to}`
@@ -209,41 +188,17 @@ export class PtsSubscriptionCallbacks {
       } else {
         callbackId = await store(manager, record(outcome, 200, reason));
       }
-      await manager.query(
-        `UPDATE pts_subscriptions SET
-            subscribe_at = COALESCE($2, subscribe_at),
-            last_payment_at = GREATEST(last_payment_at, $3),
-            next_payment_at = CASE WHEN $5 THEN COALESCE($4, next_payment_at) ELSE NULL END,
-            enabled = CASE WHEN $5 THEN enabled ELSE false END,
-            disabled_at = CASE WHEN $5 THEN disabled_at ELSE COALESCE(disabled_at, now()) END
-          WHERE order_ref = $1`,
-        [
-          order.id,
-          unixTime(message.subscribe_at),
-          unixTime(message.last_payment_at),
-          unixTime(message.next_payment_at),
-          enabled && statusNow !== 'disabled',
-        ],
-      );
+      await this.recordState(manager, order.id, message, enabled && statusNow !== 'disabled');
       if (payment?.decision === 'apply') {
-        await this.payment(
-          manager,
-          order,
-          callbackId,
-          paymentId!,
-          paymentStatus!,
-          payment.from,
-          payment.to,
-          {
-            // Each payment charges the subscription's amount; PTS's own figures win when sent.
-            submitAmount: news.submitAmount ?? order.amount,
-            submitCurrency: news.submitCurrency ?? order.currency,
-            acceptAmount: news.acceptAmount,
-            acceptCurrency: news.acceptCurrency,
-            exchangeRate: news.exchangeRate,
-          },
-          message,
-        );
+        await this.payments.record(manager, order, callbackId, payment, {
+          // Each payment charges the subscription's amount; PTS's own figures win when sent.
+          submitAmount: news.submitAmount ?? order.amount,
+          submitCurrency: news.submitCurrency ?? order.currency,
+          acceptAmount: news.acceptAmount,
+          acceptCurrency: news.acceptCurrency,
+          exchangeRate: news.exchangeRate,
+          paidAt: unixTime(message.last_payment_at) ?? unixTime(message.timestamp),
+        });
       }
       return { callbackId, outcome, httpStatus: 200, reason, moved };
     });
@@ -253,114 +208,42 @@ export class PtsSubscriptionCallbacks {
     return verdict;
   }
 
-  /** What a reported payment means for its row (locked when it exists), before any write. */
-  private async paymentNews(
+  /**
+   * The subscription's state as the callback reports it: times PTS sent (a later payment time
+   * only), and, unless it stays `enabled`, disabled with no next payment. What PTS did not send
+   * keeps its value.
+   */
+  private async recordState(
     manager: EntityManager,
     orderRef: string,
-    paymentId: string,
-    paymentStatus: PtsTransactionStatusCode,
-  ): Promise<{ from: PtsOrderStatus | null; to: PtsOrderStatus; decision: PtsTransitionDecision }> {
-    const to = PTS_STATUS_BY_TRANSACTION_STATUS[paymentStatus];
-    const existing: { status: PtsOrderStatus }[] = await manager.query(
-      `SELECT status FROM pts_subscription_payments WHERE order_ref = $1 AND payment_transaction_id = $2 FOR UPDATE`,
-      [orderRef, paymentId],
-    );
-    const from = existing[0]?.status ?? null;
-    return { from, to, decision: from === null ? 'apply' : decideTransition(from, to) };
-  }
-
-  /** Records or moves one payment (decided by `paymentNews`) and writes its host event. */
-  private async payment(
-    manager: EntityManager,
-    order: Pick<PtsOrderSnapshot, 'id' | 'orderId' | 'account'>,
-    callbackId: string,
-    paymentId: string,
-    ptsStatus: string,
-    from: PtsOrderStatus | null,
-    to: PtsOrderStatus,
-    news: PaymentNews,
     message: PtsJsonObject,
+    staysEnabled: boolean,
   ): Promise<void> {
-    const orderRef = order.id;
-    const paidAt = unixTime(message.last_payment_at) ?? unixTime(message.timestamp);
-    if (from === null) {
-      await manager.query(
-        `INSERT INTO pts_subscription_payments (order_ref, payment_transaction_id, status, pts_status,
-                submit_amount, submit_currency, accept_amount, accept_currency, exchange_rate, paid_at, callback_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          orderRef,
-          paymentId.slice(0, 64),
-          to,
-          ptsStatus,
-          news.submitAmount,
-          news.submitCurrency,
-          news.acceptAmount,
-          news.acceptCurrency,
-          news.exchangeRate,
-          paidAt,
-          callbackId,
-        ],
-      );
-    } else {
-      await manager.query(
-        `UPDATE pts_subscription_payments SET status = $3, pts_status = $4, callback_id = $5,
-                paid_at = COALESCE($6, paid_at), accept_amount = COALESCE($7, accept_amount),
-                accept_currency = COALESCE($8, accept_currency),
-                exchange_rate = COALESCE($9, exchange_rate), updated_at = now()
-          WHERE order_ref = $1 AND payment_transaction_id = $2`,
-        [
-          orderRef,
-          paymentId,
-          to,
-          ptsStatus,
-          callbackId,
-          paidAt,
-          news.acceptAmount,
-          news.acceptCurrency,
-          news.exchangeRate,
-        ],
-      );
-    }
-    await manager.query(
-      `UPDATE pts_subscriptions SET payments_made =
-          (SELECT count(*) FROM pts_subscription_payments WHERE order_ref = $1 AND status = 'success')
-        WHERE order_ref = $1`,
-      [orderRef],
-    );
-    const counted: { made: number }[] = await manager.query(
-      `SELECT payments_made AS made FROM pts_subscriptions WHERE order_ref = $1`,
-      [orderRef],
-    );
-    const event: PtsSubscriptionPaymentEvent = {
-      idempotencyKey: `${orderRef}:payment:${paymentId}:${to}`,
-      orderRef,
-      orderId: order.orderId,
-      account: order.account,
-      paymentTransactionId: paymentId,
-      status: to,
-      previousStatus: from,
-      ptsStatus,
-      amount: news.submitAmount,
-      currency: news.submitCurrency,
-      acceptAmount: news.acceptAmount,
-      acceptCurrency: news.acceptCurrency,
-      paymentsMade: Number(counted[0]?.made ?? 0),
-      paidAt: paidAt?.toISOString() ?? null,
-      at: new Date().toISOString(),
+    const subscribeAt = unixTime(message.subscribe_at);
+    const lastPaymentAt = unixTime(message.last_payment_at);
+    const nextPaymentAt = unixTime(message.next_payment_at);
+    const state: QueryDeepPartialEntity<PtsSubscriptionEntity> = {
+      ...(subscribeAt !== null && { subscribeAt }),
+      ...(lastPaymentAt !== null && {
+        lastPaymentAt: () => 'GREATEST(last_payment_at, :lastPaymentAt)',
+      }),
+      ...(staysEnabled
+        ? nextPaymentAt !== null && { nextPaymentAt }
+        : {
+            nextPaymentAt: null,
+            enabled: false,
+            disabledAt: () => 'COALESCE(disabled_at, now())',
+          }),
     };
-    await manager.query(
-      `INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
-       VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [
-        orderRef,
-        PTS_SUBSCRIPTION_PAYMENT_EVENT,
-        event.idempotencyKey.slice(0, 160),
-        JSON.stringify(event),
-      ],
-    );
-    // Its wake-up job in the same transaction: delivered after the order's earlier events.
-    await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef });
+    if (Object.keys(state).length === 0) return;
+    await manager
+      .createQueryBuilder()
+      .update(PtsSubscriptionEntity)
+      .set(state)
+      .where({ orderRef })
+      .setParameters({ lastPaymentAt })
+      .updateEntity(false)
+      .execute();
   }
 }
 

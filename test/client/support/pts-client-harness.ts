@@ -15,6 +15,7 @@ import {
   type PtsSandboxCredentials,
   type PtsSandboxOptions,
 } from '../../../src/sandbox/index.js';
+import { sandboxAccount } from '../../support/sandbox-account.js';
 import type { TestDatabase } from '../../support/test-database.js';
 
 /** A sandbox gateway with one merchant, and the account options that reach it. */
@@ -49,19 +50,11 @@ export async function startSandboxHarness(
     sandbox,
     credentials,
     account(version, overrides = {}) {
-      return {
+      return sandboxAccount(credentials, sandbox.url, {
         name: version,
         apiVersion: version,
-        baseUrl: sandbox.url,
-        userId: credentials.userId,
-        safecode: credentials.safecode,
-        merchantPrivateKey: credentials.merchantPrivateKeyPem,
-        gatewayPublicKey: credentials.gatewayPublicKeyPem,
-        ...(version === 'v2'
-          ? { guid: credentials.guid, transactionSecret: credentials.transactionSecret }
-          : {}),
         ...overrides,
-      };
+      });
     },
     stop: () => sandbox.stop(),
   };
