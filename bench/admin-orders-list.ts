@@ -1,28 +1,32 @@
 /**
  * `npm run bench:orders`: how fast `GET /admin/orders` answers with 100k orders in the table.
  *
- * Builds the service (`nest build`: tsx emits no decorator metadata, so the app is loaded from
- * dist), creates a schema of its own in `DATABASE_URL`, runs the migrations, seeds the orders
- * with one INSERT ... SELECT, starts the service against the sandbox, and times each kind of
- * page the console asks for over real HTTP. Prints median, p95 and max per case and whether
- * the p95 is under the budget; drops the schema at the end. Never part of `npm test`.
- * `BENCH_ORDERS`, `BENCH_RUNS` change the size and the runs; `BENCH_WITHOUT_SEARCH_INDEXES=1`
- * drops the indexes of the search and flag filters first, to show what they are for.
+ * Builds the service, then runs it as production does, as a child process (`node
+ * dist/src/main.js`, against the built sandbox `node dist/src/sandbox/main.js`), like
+ * bench:callbacks and bench:creates: loaded in-process under tsx, Nest cannot resolve its
+ * providers (no decorator metadata, and a second @nestjs/core). The service gets a database of
+ * the bench's own, `pts_bench_orders` on the server of `DATABASE_URL` (created at start,
+ * dropped at the end), and runs the migrations at start; the bench then seeds the orders with
+ * one INSERT ... SELECT and times each kind of page the console asks for over real HTTP. Prints
+ * median, p95 and max per case and whether the p95 is under the budget. Never part of
+ * `npm test`. `BENCH_ORDERS`, `BENCH_RUNS` change the size and the runs;
+ * `BENCH_WITHOUT_SEARCH_INDEXES=1` drops the indexes of the search and flag filters first, to
+ * show what they are for.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
-import type { createPtsApp as CreatePtsApp } from '../src/app/create-app.js';
-import type { buildDataSourceOptions as BuildDataSourceOptions } from '../src/app/database/data-source-options.js';
-import type * as Sandbox from '../src/sandbox/index.js';
+import pg from 'pg';
+import { freePort, NodeProcess } from './e2e/node-process.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
 const BUDGET_MS = 200;
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const WARMUP = 5;
 const KEY = `bench-admin-key-${randomBytes(8).toString('hex')}`;
+const DATABASE = 'pts_bench_orders';
 
 interface Case {
   name: string;
@@ -31,73 +35,100 @@ interface Case {
   path?: string;
 }
 
+/** What the built sandbox writes to `credentials.json` in its data directory. */
+interface StoredCredentials {
+  userId: string;
+  safecode: string;
+  guid: string;
+  transactionSecret: string;
+  merchantPrivateKeyPem: string;
+  gatewayPublicKeyPem: string;
+}
+
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     console.error(
-      'DATABASE_URL must point at a PostgreSQL server (a schema is created and dropped)',
+      `DATABASE_URL must point at a PostgreSQL server (a database ${DATABASE} is created and dropped there)`,
     );
     process.exitCode = 2;
     return;
   }
-  const dist = new URL('../dist/', import.meta.url).href;
-  const { createPtsApp } = (await import(`${dist}src/app/create-app.js`)) as {
-    createPtsApp: typeof CreatePtsApp;
-  };
-  const { buildDataSourceOptions } = (await import(
-    `${dist}src/app/database/data-source-options.js`
-  )) as { buildDataSourceOptions: typeof BuildDataSourceOptions };
-  const sandboxModule = (await import(`${dist}src/sandbox/index.js`)) as typeof Sandbox;
-  const { DataSource: DataSourceClass } = await import('typeorm');
-
-  const schema = `bench_orders_${randomBytes(4).toString('hex')}`;
-  await sql(url, `CREATE SCHEMA "${schema}"`);
-  const settings = { url, schema, poolSize: 10 };
-  const dataSource: DataSource = new DataSourceClass(buildDataSourceOptions(settings));
-  let stop = async () => {};
+  const benchUrl = new URL(url);
+  benchUrl.pathname = `/${DATABASE}`;
+  const dir = mkdtempSync(join(tmpdir(), 'pts-bench-orders-'));
+  console.log(
+    `bench:orders: node ${process.version}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; logs in ${dir}`,
+  );
+  await sql(url, `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await sql(url, `CREATE DATABASE ${DATABASE}`);
+  const running: NodeProcess[] = [];
+  let db: pg.Client | undefined;
   try {
-    await dataSource.initialize();
-    await dataSource.runMigrations({ transaction: 'each' });
+    const sandboxPort = await freePort();
+    const sandboxDir = join(dir, 'sandbox');
+    const sandbox = NodeProcess.start(
+      resolve('dist/src/sandbox/main.js'),
+      { PTS_SANDBOX_PORT: String(sandboxPort), PTS_SANDBOX_DATA_DIR: sandboxDir },
+      join(dir, 'sandbox.log'),
+    );
+    running.push(sandbox);
+    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+    await sandbox.waitForHttp(`${sandboxUrl}/sandbox/control`);
+    const credentials = JSON.parse(
+      readFileSync(join(sandboxDir, 'credentials.json'), 'utf8'),
+    ) as StoredCredentials;
+
+    // The seeded orders belong to accounts `main` and `eu`; the environment always configures
+    // a `default` account as well, and each account needs its own user id.
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const accountEnv = (prefix: string, userId: string) => ({
+      [`PTS_${prefix}USER_ID`]: userId,
+      [`PTS_${prefix}SAFECODE`]: credentials.safecode,
+      [`PTS_${prefix}GUID`]: credentials.guid,
+      [`PTS_${prefix}TRANSACTION_SECRET`]: credentials.transactionSecret,
+      [`PTS_${prefix}MERCHANT_PRIVATE_KEY`]: credentials.merchantPrivateKeyPem,
+      [`PTS_${prefix}GATEWAY_PUBLIC_KEY`]: credentials.gatewayPublicKeyPem,
+    });
+    const service = NodeProcess.start(
+      resolve('dist/src/main.js'),
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: benchUrl.toString(),
+        PTS_DATA_DIR: join(dir, 'service-data'),
+        PTS_BASE_URL: sandboxUrl,
+        PTS_ACCOUNTS: 'main,eu',
+        ...accountEnv('', `${credentials.userId}8`),
+        ...accountEnv('MAIN_', credentials.userId),
+        ...accountEnv('EU_', `${credentials.userId}9`),
+        PTS_CALLBACK_BASE_URL: base,
+        ADMIN_API_KEYS: `admin:${KEY}`,
+        ADMIN_RATE_LIMIT: '0',
+        OPS_ACCESS: 'open',
+        LOG_LEVEL: 'error',
+      },
+      join(dir, 'service.log'),
+    );
+    running.push(service);
+    // The service runs the migrations before it answers.
+    await service.waitForHttp(`${base}/health`);
+
+    db = new pg.Client({ connectionString: benchUrl.toString() });
+    await db.connect();
+    if (process.env.BENCH_WITHOUT_SEARCH_INDEXES === '1') {
+      await db.query(`DROP INDEX ix_pts_orders_order_id`);
+      await db.query(`DROP INDEX ix_pts_orders_flags`);
+      console.log('dropped ix_pts_orders_order_id and ix_pts_orders_flags');
+    }
     let started = performance.now();
-    await seed(dataSource, ORDERS);
+    await seed(db, ORDERS);
     console.log(
       `seeded ${ORDERS} orders in ${((performance.now() - started) / 1000).toFixed(1)} s`,
     );
-
-    const credentials = sandboxModule.generateSandboxCredentials();
-    const sandbox = await sandboxModule.PtsSandbox.start({
-      gatewayPrivateKey: credentials.gatewayPrivateKeyPem,
-      merchants: [sandboxModule.sandboxMerchantFromCredentials(credentials)],
-      port: 0,
-    });
-    const port = await freePort();
-    const app = await createPtsApp(
-      {
-        database: settings,
-        adminKeys: [{ role: 'admin', key: KEY }],
-        pts: {
-          accounts: ['main', 'eu'].map((name) => ({
-            name,
-            apiVersion: 'v2' as const,
-            baseUrl: sandbox.url,
-            userId: name === 'main' ? credentials.userId : `${credentials.userId}9`,
-            safecode: credentials.safecode,
-            merchantPrivateKey: credentials.merchantPrivateKeyPem,
-            gatewayPublicKey: credentials.gatewayPublicKeyPem,
-            guid: credentials.guid,
-            transactionSecret: credentials.transactionSecret,
-          })),
-          callbackBaseUrl: `http://127.0.0.1:${port}`,
-        },
-      },
-      { logger: false },
-    );
-    await app.listen(port, '127.0.0.1');
-    stop = async () => {
-      await app.close();
-      await sandbox.stop();
-    };
-    const base = `http://127.0.0.1:${port}`;
 
     // Cursors deep into the list, collected once: page 2, 20 and 100 of 50.
     const cursors = await walk(base, 100);
@@ -166,17 +197,25 @@ async function main(): Promise<void> {
           (ok ? 'ok' : 'OVER BUDGET'),
       );
     }
-    const plans = await dataSource.query<{ 'QUERY PLAN': string }[]>(
+    const { rows: plans } = await db.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN (ANALYZE, COSTS OFF) SELECT id FROM pts_orders WHERE flags @> ARRAY['amount_mismatch']::text[] ORDER BY created_at DESC, id DESC LIMIT 51`,
     );
     console.log(
       `\nplan of the flag filter:\n${plans.map((p) => `  ${p['QUERY PLAN']}`).join('\n')}`,
     );
+    console.log(
+      `\ndone; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     if (failed > 0) process.exitCode = 1;
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
   } finally {
-    await stop();
-    if (dataSource.isInitialized) await dataSource.destroy();
-    await sql(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db?.end();
+    for (const p of running.reverse()) await p.stop();
+    await sql(url, `DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
   }
 }
 
@@ -192,8 +231,8 @@ function transactionId(n: number): string {
  * 100k orders over the last 30 days: four in five `main`, a fifth `eu`; one in ten a
  * withdrawal; statuses spread as a live service has them; one in a thousand flagged.
  */
-async function seed(dataSource: DataSource, count: number): Promise<void> {
-  await dataSource.query(
+async function seed(db: pg.Client, count: number): Promise<void> {
+  await db.query(
     `INSERT INTO pts_orders (account, user_id, api_version, kind, order_id, transaction_id, status,
        pts_status, amount, currency, channel, flags, created_at, updated_at)
      SELECT CASE WHEN n % 5 = 0 THEN 'eu' ELSE 'main' END, '10001', 'v2',
@@ -207,10 +246,10 @@ async function seed(dataSource: DataSource, count: number): Promise<void> {
     [count],
   );
   // A handful in a status nobody filters by often.
-  await dataSource.query(
+  await db.query(
     `UPDATE pts_orders SET status = 'unknown' WHERE order_id IN (SELECT order_id FROM pts_orders WHERE kind = 'payment' ORDER BY order_id LIMIT 40)`,
   );
-  await dataSource.query(`ANALYZE pts_orders`);
+  await db.query(`ANALYZE pts_orders`);
 }
 
 async function walk(base: string, pages: number): Promise<string[]> {
@@ -234,24 +273,13 @@ async function get(base: string, path: string, query: Record<string, string>) {
 }
 
 async function sql(url: string, text: string): Promise<void> {
-  const client = new Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(text);
   } finally {
     await client.end();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function randomInt(max: number): number {
