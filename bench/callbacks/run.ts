@@ -164,10 +164,11 @@ async function measureSize(
 
   // Applied: each callback moves a distinct order waiting -> success.
   let maxAfterSlice = 0;
+  let cpu = cpuMeter(service, bare);
   const appliedStats = await interleave(sides('applied'), TIMING, async (side) => {
     if (side.name === 'service') maxAfterSlice = Math.max(maxAfterSlice, await pending(db));
   });
-  printPhase('applied', size, appliedStats);
+  printPhase('applied', size, appliedStats, cpu());
   check(appliedStats);
   const atEnd = await pending(db);
   const drainSeconds = await drain(db);
@@ -218,8 +219,9 @@ async function measureSize(
       expect: { status: 200, body: 'SUCCESS' },
     });
   }
+  cpu = cpuMeter(service, bare);
   const duplicateStats = await interleave(sides('duplicate'), TIMING);
-  printPhase('duplicate', size, duplicateStats);
+  printPhase('duplicate', size, duplicateStats, cpu());
   check(duplicateStats);
   const [svcDup, barDup] = duplicateStats;
   await expectCount(
@@ -264,8 +266,9 @@ async function measureSize(
     db,
     `SELECT count(*) AS n FROM public.pts_orders WHERE status = 'waiting'`,
   );
+  cpu = cpuMeter(service, bare);
   const rejectedStats = await interleave(sides('rejected'), TIMING);
-  printPhase('rejected', size, rejectedStats);
+  printPhase('rejected', size, rejectedStats, cpu());
   check(rejectedStats);
   const [svcRej, barRej] = rejectedStats;
   await expectCount(
@@ -336,7 +339,23 @@ async function expectCount(
   if (actual !== expected) throw new CheckFailed(`${what}: ${actual}, expected ${expected}`);
 }
 
-function printPhase(phase: string, size: number, [service, bare]: SideStats[]): void {
+/**
+ * CPU time each side's process used from now until the returned function is called: with the
+ * answers of a phase, CPU ms per callback, which the neighbours disturb far less than req/s.
+ * The service's includes its background work (outbox, pg-boss) during the phase.
+ */
+function cpuMeter(service: RunningSide, bare: RunningSide): () => [number, number] {
+  const start = [service.process.cpuMs(), bare.process.cpuMs()];
+  return () => [service.process.cpuMs() - start[0]!, bare.process.cpuMs() - start[1]!];
+}
+
+function printPhase(
+  phase: string,
+  size: number,
+  [service, bare]: SideStats[],
+  [serviceCpuMs, bareCpuMs]: [number, number],
+): void {
+  const perAnswer = (ms: number, stats: SideStats) => ms / (stats.requests + stats.warmupRequests);
   console.log(`\n  ${phase} (${size.toLocaleString('en')} orders)`);
   console.log(
     `    service  ${formatStats(service)}  per round ${service.perRound.map((r) => r.toFixed(0)).join(' ')}`,
@@ -347,6 +366,11 @@ function printPhase(phase: string, size: number, [service, bare]: SideStats[]): 
   console.log(
     `    service / bare: req/s ${ratio(service.rps, bare.rps)}, p50 ${ratio(service.p50, bare.p50)}x, p99 ${ratio(service.p99, bare.p99)}x` +
       (service.exhausted || bare.exhausted ? '  (ran out of orders to move: slice cut short)' : ''),
+  );
+  const serviceCpu = perAnswer(serviceCpuMs, service);
+  const bareCpu = perAnswer(bareCpuMs, bare);
+  console.log(
+    `    CPU per callback: service ${serviceCpu.toFixed(2)} ms, bare ${bareCpu.toFixed(2)} ms (bare / service ${ratio(bareCpu, serviceCpu)})`,
   );
 }
 
