@@ -38,9 +38,9 @@ function packageOf(url: string): string {
   if (!url) return '(native)';
   if (url.startsWith('node:')) return 'node';
   const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (m) return m[1]!;
+  if (m) return m[1];
   const d = /\/dist\/(src\/[^/]+(?:\/[^/]+)?)/.exec(url);
-  return d ? d[1]! : url;
+  return d ? d[1] : url;
 }
 
 function label(n: ProfileNode): string {

@@ -41,7 +41,7 @@ function helmetHeaders(middleware: ReturnType<typeof helmet>): [string, string][
   let done = false;
   const fake = (value: object) => value as never;
   middleware(fake({}), fake(recorder), (error) => {
-    if (error) throw error;
+    if (error) throw new Error('helmet refused its own options', { cause: error });
     done = true;
   });
   if (!done) throw new Error('helmet did not call next() synchronously');
