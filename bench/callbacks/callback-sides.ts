@@ -50,6 +50,8 @@ export async function startService(
     CALLBACK_RATE_LIMIT: '0',
     ADMIN_RATE_LIMIT: '0',
     OPS_ACCESS: 'open',
+    // BENCH_SERVICE_POOL: the service's DB_POOL_SIZE (unset: its default, 10).
+    ...(process.env.BENCH_SERVICE_POOL ? { DB_POOL_SIZE: process.env.BENCH_SERVICE_POOL } : {}),
   };
   const process_ = NodeProcess.start(
     SERVICE_ENTRY,
