@@ -17,6 +17,10 @@ const names = new Map<string, string>();
  * of shapes each), parsing was a good part of the server's work per callback
  * (docs/reconciliation.md, "The callback path's statements"). Runs on `manager`'s connection
  * (its transaction) or on one of the pool's for this statement alone; rows as pg returns them.
+ * The texts name their columns, so a migration that adds columns leaves them valid (PostgreSQL
+ * re-plans them by itself). A named statement lives in its server session: a pooler between
+ * us and PostgreSQL must keep one session per connection (PgBouncer in transaction mode only
+ * from 1.21 with `max_prepared_statements`), as the job engine's advisory lock also needs.
  */
 export async function queryPrepared<T>(
   dataSource: DataSource,
