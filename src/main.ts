@@ -1,6 +1,6 @@
 import { config as loadDotenv } from 'dotenv';
 import { ServiceConfigError } from './app/config/service-config.js';
-import { JsonLogger } from './app/logging/json-logger.js';
+import { flushLogs, JsonLogger } from './app/logging/json-logger.js';
 import { startPtsService } from './app/pts-service.js';
 
 /** Boots the service (src/app) and handles the process: signals, exit codes. */
@@ -9,7 +9,11 @@ async function main(): Promise<void> {
   let service: Awaited<ReturnType<typeof startPtsService>>;
   try {
     service = await startPtsService(process.env, process.cwd(), {
-      print: (text) => process.stdout.write(`${text}\n`),
+      // After the log lines held back, so that the output stays in order.
+      print: (text) => {
+        flushLogs();
+        process.stdout.write(`${text}\n`);
+      },
     });
   } catch (error) {
     if (error instanceof ServiceConfigError) {

@@ -40,6 +40,8 @@ const pool = new pg.Pool({
   connectionString: env.BARE_DATABASE_URL,
   max: Number(env.BARE_POOL_SIZE ?? 20),
   options: '-c search_path=bare',
+  // The bench tells its PostgreSQL backends from the service's by this name (CPU per side).
+  application_name: 'pts-bench-bare',
 });
 
 /** JSON.parse turns `100.5000000000` into 100.5; the sign string needs the text as received. */

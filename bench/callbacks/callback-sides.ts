@@ -8,6 +8,12 @@ import type { CallbackBenchKeys } from './callback-fixtures.js';
 export const SERVICE_ENTRY = resolve('dist/src/main.js');
 const BARE_ENTRY = resolve('bench/callbacks/bare-callback-server.ts');
 export const BARE_POOL_SIZE = Number(process.env.BENCH_BARE_POOL ?? 20);
+/**
+ * `--profile`: the service runs under `node --cpu-prof`, one `.cpuprofile` per service process
+ * in `<logDir>/profiles`, written when it exits; `tsx bench/e2e/cpu-profile-summary.ts <file>`
+ * sums it up. The profiler costs the service some CPU: ratios of a profiled run are not results.
+ */
+export const PROFILE = process.argv.includes('--profile');
 
 export const logDir = mkdtempSync(join(tmpdir(), 'pts-bench-callbacks-'));
 
@@ -44,8 +50,15 @@ export async function startService(
     CALLBACK_RATE_LIMIT: '0',
     ADMIN_RATE_LIMIT: '0',
     OPS_ACCESS: 'open',
+    // BENCH_SERVICE_POOL: the service's DB_POOL_SIZE (unset: its default, 10).
+    ...(process.env.BENCH_SERVICE_POOL ? { DB_POOL_SIZE: process.env.BENCH_SERVICE_POOL } : {}),
   };
-  const process_ = NodeProcess.start(SERVICE_ENTRY, env, join(logDir, 'service.log'));
+  const process_ = NodeProcess.start(
+    SERVICE_ENTRY,
+    env,
+    join(logDir, 'service.log'),
+    PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(logDir, 'profiles')] : [],
+  );
   const url = `http://127.0.0.1:${port}`;
   await process_.waitForHttp(`${url}/health`);
   return { process: process_, url };

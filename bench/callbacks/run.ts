@@ -7,6 +7,7 @@
  * callbacks again) and rejected (bad signature); with 1k and 1M orders in the table. Then the
  * SQL statements per callback, counted on the wire in a separate pass. See bench/README.md.
  */
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -164,10 +165,11 @@ async function measureSize(
 
   // Applied: each callback moves a distinct order waiting -> success.
   let maxAfterSlice = 0;
+  let cpu = cpuMeter(db, service, bare);
   const appliedStats = await interleave(sides('applied'), TIMING, async (side) => {
     if (side.name === 'service') maxAfterSlice = Math.max(maxAfterSlice, await pending(db));
   });
-  printPhase('applied', size, appliedStats);
+  printPhase('applied', size, appliedStats, await cpu());
   check(appliedStats);
   const atEnd = await pending(db);
   const drainSeconds = await drain(db);
@@ -218,8 +220,9 @@ async function measureSize(
       expect: { status: 200, body: 'SUCCESS' },
     });
   }
+  cpu = cpuMeter(db, service, bare);
   const duplicateStats = await interleave(sides('duplicate'), TIMING);
-  printPhase('duplicate', size, duplicateStats);
+  printPhase('duplicate', size, duplicateStats, await cpu());
   check(duplicateStats);
   const [svcDup, barDup] = duplicateStats;
   await expectCount(
@@ -264,8 +267,9 @@ async function measureSize(
     db,
     `SELECT count(*) AS n FROM public.pts_orders WHERE status = 'waiting'`,
   );
+  cpu = cpuMeter(db, service, bare);
   const rejectedStats = await interleave(sides('rejected'), TIMING);
-  printPhase('rejected', size, rejectedStats);
+  printPhase('rejected', size, rejectedStats, await cpu());
   check(rejectedStats);
   const [svcRej, barRej] = rejectedStats;
   await expectCount(
@@ -336,7 +340,61 @@ async function expectCount(
   if (actual !== expected) throw new CheckFailed(`${what}: ${actual}, expected ${expected}`);
 }
 
-function printPhase(phase: string, size: number, [service, bare]: SideStats[]): void {
+/**
+ * CPU time each side's process used from now until the returned function is called: with the
+ * answers of a phase, CPU ms per callback, which the neighbours disturb far less than req/s.
+ * The service's includes its background work (outbox, pg-boss) during the phase.
+ */
+function cpuMeter(db: pg.Client, service: RunningSide, bare: RunningSide): () => Promise<CpuUse> {
+  const start = [service.process.cpuMs(), bare.process.cpuMs()];
+  const backendsAtStart = backendCpu(db);
+  return async () => {
+    const node: [number, number] = [
+      service.process.cpuMs() - start[0],
+      bare.process.cpuMs() - start[1],
+    ];
+    const before = await backendsAtStart;
+    const after = await backendCpu(db);
+    const postgres: [number, number] = [0, 0];
+    for (const [pid, { side, ms }] of after) {
+      postgres[side === 'bare' ? 1 : 0] += ms - (before.get(pid)?.ms ?? 0);
+    }
+    return { node, postgres };
+  };
+}
+
+/** CPU ms of each side's process and of the PostgreSQL backends serving it: [service, bare]. */
+interface CpuUse {
+  node: [number, number];
+  postgres: [number, number];
+}
+
+/**
+ * CPU used so far by each PostgreSQL backend of the bench database (same host: /proc), by
+ * side: the bare handler's pool names itself `pts-bench-bare`, the rest is the service's.
+ * A backend that ends during a phase takes its CPU with it (pools keep theirs open).
+ */
+async function backendCpu(db: pg.Client): Promise<Map<number, { side: string; ms: number }>> {
+  const { rows } = await db.query<{ pid: number; application_name: string }>(
+    `SELECT pid, application_name FROM pg_stat_activity
+      WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  const cpu = new Map<number, { side: string; ms: number }>();
+  for (const { pid, application_name } of rows) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10;
+      cpu.set(pid, { side: application_name === 'pts-bench-bare' ? 'bare' : 'service', ms });
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return cpu;
+}
+
+function printPhase(phase: string, size: number, [service, bare]: SideStats[], cpu: CpuUse): void {
+  const perAnswer = (ms: number, stats: SideStats) => ms / (stats.requests + stats.warmupRequests);
   console.log(`\n  ${phase} (${size.toLocaleString('en')} orders)`);
   console.log(
     `    service  ${formatStats(service)}  per round ${service.perRound.map((r) => r.toFixed(0)).join(' ')}`,
@@ -348,6 +406,12 @@ function printPhase(phase: string, size: number, [service, bare]: SideStats[]): 
     `    service / bare: req/s ${ratio(service.rps, bare.rps)}, p50 ${ratio(service.p50, bare.p50)}x, p99 ${ratio(service.p99, bare.p99)}x` +
       (service.exhausted || bare.exhausted ? '  (ran out of orders to move: slice cut short)' : ''),
   );
+  const line = (what: string, [s, b]: [number, number]) => {
+    const serviceMs = perAnswer(s, service);
+    const bareMs = perAnswer(b, bare);
+    return `${what} service ${serviceMs.toFixed(2)} ms, bare ${bareMs.toFixed(2)} ms (bare / service ${ratio(bareMs, serviceMs)})`;
+  };
+  console.log(`    CPU per callback: ${line('node', cpu.node)}; ${line('postgres', cpu.postgres)}`);
 }
 
 function printSummary(results: SizeResult[]): void {

@@ -74,6 +74,14 @@ export class NodeProcess {
     return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
   }
 
+  /** CPU time (user + system) the process has used so far, in ms, from /proc. */
+  cpuMs(): number {
+    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  }
+
   tail(lines = 30): string {
     try {
       return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
@@ -118,6 +126,9 @@ export class RssSampler {
     return { maxRssMb: this.maxRssMb, hwmMb };
   }
 }
+
+/** `getconf CLK_TCK` on Linux (x64 and arm64 alike). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

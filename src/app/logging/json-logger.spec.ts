@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { JsonLogger, requestContext } from './json-logger.js';
+import { describe, expect, it, vi } from 'vitest';
+import { flushLogs, JsonLogger, requestContext } from './json-logger.js';
 
 function capture(level: 'debug' | 'info' = 'info', secrets: string[] = []) {
   const lines: string[] = [];
@@ -59,5 +59,37 @@ describe('JsonLogger', () => {
     expect(text).not.toContain('tok_abcdef');
     expect(text).not.toContain('hunter2secret');
     expect(text).toContain('postgres://app:[redacted]@db:5432/pts');
+  });
+
+  it('writes the lines of one event-loop turn to stdout at once, an error line immediately', async () => {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      const logger = new JsonLogger('info');
+      logger.log('one', 'Test');
+      logger.log('two', 'Test');
+      expect(writes).toEqual([]);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(writes).toHaveLength(1);
+      expect(
+        writes[0]
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l).msg),
+      ).toEqual(['one', 'two']);
+      logger.log('three', 'Test');
+      logger.error('four', undefined, 'Test');
+      expect(writes).toHaveLength(2);
+      expect(writes[1]).toContain('"three"');
+      expect(writes[1]).toContain('"four"');
+      logger.log('five', 'Test');
+      flushLogs();
+      expect(writes[2]).toContain('"five"');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

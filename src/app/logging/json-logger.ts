@@ -33,7 +33,7 @@ export class JsonLogger implements LoggerService {
   constructor(
     private readonly level: Level = 'info',
     secrets: readonly (string | undefined)[] = [],
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+    private readonly write: (line: string, urgent: boolean) => void = bufferedStdout,
   ) {
     this.secrets = [...new Set(secrets.filter((s): s is string => !!s && s.length >= 6))].sort(
       (a, b) => b.length - a.length,
@@ -82,7 +82,7 @@ export class JsonLogger implements LoggerService {
   /** A log line with fields of its own (access log). */
   event(level: Level, context: string, message: string, fields: Record<string, unknown>): void {
     if (RANK[level] < RANK[this.level]) return;
-    this.writeLine({ level, context, msg: message, ...fields });
+    this.writeLine({ level, context, msg: message, ...fields }, level === 'error');
   }
 
   private emit(level: Level, message: unknown, rest: unknown[]): void {
@@ -96,15 +96,53 @@ export class JsonLogger implements LoggerService {
         : typeof message === 'string'
           ? message
           : JSON.stringify(message);
-    this.writeLine({ level, context, msg: text, stack });
+    this.writeLine({ level, context, msg: text, stack }, level === 'error');
   }
 
-  private writeLine(fields: Record<string, unknown>): void {
+  private writeLine(fields: Record<string, unknown>, urgent: boolean): void {
     const requestId = fields.requestId ?? requestContext.getStore()?.requestId;
     const record = { time: new Date().toISOString(), ...fields, requestId };
-    this.write(`${this.redact(JSON.stringify(record))}\n`);
+    this.write(`${this.redact(JSON.stringify(record))}\n`, urgent);
   }
 }
+
+/** Bytes of log lines held back at most before they are written. */
+const STDOUT_BATCH_BYTES = 64 * 1024;
+let pending = '';
+let flushScheduled = false;
+
+/**
+ * Writes all log lines held back, at once. Runs after each turn of the event loop that logged,
+ * when the batch is full, for an error line, and when the process exits.
+ */
+export function flushLogs(): void {
+  flushScheduled = false;
+  if (pending === '') return;
+  const text = pending;
+  pending = '';
+  process.stdout.write(text);
+}
+
+/**
+ * The default sink: stdout, in batches. Writing to stdout is synchronous for files and pipes,
+ * a system call per write; a busy callback route logs two lines per request (its access line
+ * and its outcome), so the lines of one turn of the event loop are written together
+ * (`setImmediate`). An error line is written at once, with what came before it, and whatever
+ * is held back is written on exit (`process.on('exit')`, which also runs after an uncaught
+ * exception), so no line is lost short of a SIGKILL.
+ */
+function bufferedStdout(line: string, urgent: boolean): void {
+  pending += line;
+  if (urgent || pending.length >= STDOUT_BATCH_BYTES) return flushLogs();
+  if (flushScheduled) return;
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', flushLogs);
+  }
+  flushScheduled = true;
+  setImmediate(flushLogs).unref();
+}
+let exitHooked = false;
 
 /**
  * Gives every request an id (`X-Request-Id`, taken from the caller when it is sane) that all

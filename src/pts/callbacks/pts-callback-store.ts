@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { queryPrepared } from '../orders/pts-prepared-query.js';
 import type { PtsVerification } from '../protocol/pts-signer.js';
 import { PtsCallbackEntity, type PtsCallbackOutcome } from './pts-callback.entity.js';
 import { storableFreeText } from './pts-callback-storable.js';
@@ -74,7 +75,7 @@ export class PtsCallbackStore {
       // Kept only if its parameters are exactly the row's values in the entity's column order.
       if (isDeepStrictEqual(this.values(row, columns), params)) this.built = { sql, columns };
     }
-    const rows: { id: string }[] = await manager.query(sql, params);
+    const rows = await queryPrepared<{ id: string }>(this.dataSource, manager, sql, params);
     return String(rows[0].id);
   }
 

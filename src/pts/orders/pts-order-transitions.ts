@@ -4,12 +4,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { PtsTransitionCause } from './pts-order-history.entity.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
-import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
-import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
 import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
 import { PTS_ORDER_STATUS_EVENT, type PtsOrderStatusEvent } from './pts-order-events.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
-import { ptsExactTimeSql, PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+import { PtsOrderWriter, type PtsTransitionWrite } from './pts-order-writer.js';
+import { queryPrepared } from './pts-prepared-query.js';
+import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 import {
   planTransition,
   type PtsOrderSnapshot,
@@ -58,35 +58,6 @@ export interface PtsTransitionResult {
   order: PtsOrderEntity;
 }
 
-/** Database columns of what a transition may set (`pts_orders`). */
-const ORDER_COLUMNS: Record<keyof PtsOrderPatch | 'status' | 'flags', string> = {
-  status: 'status',
-  flags: 'flags',
-  transactionId: 'transaction_id',
-  ptsStatus: 'pts_status',
-  submitAmount: 'submit_amount',
-  submitCurrency: 'submit_currency',
-  acceptAmount: 'accept_amount',
-  acceptCurrency: 'accept_currency',
-  exchangeRate: 'exchange_rate',
-  payUrl: 'pay_url',
-  qrCode: 'qr_code',
-  redirectHtml: 'redirect_html',
-  errorCode: 'error_code',
-  errorMessage: 'error_message',
-  lastQueriedAt: 'last_queried_at',
-  referenceNumber: 'reference_number',
-  detailsUrl: 'details_url',
-  submitPromo: 'submit_promo',
-  acceptPromo: 'accept_promo',
-  ptsHash: 'pts_hash',
-};
-
-/** A type to cast a parameter to for a column: text for strings (the column's width still applies). */
-function sqlCastType(type: string): string {
-  return ['varchar', 'char', 'text', 'character varying'].includes(type) ? 'text' : type;
-}
-
 /** The columns a callback's transition reads: what it decides on, fills and reports. */
 const SNAPSHOT_PROPERTIES = [
   'id',
@@ -129,13 +100,6 @@ export interface PtsOrderKey {
   kind: PtsOrderEntity['kind'];
 }
 
-export interface PtsTransitionWrite {
-  /** Write only if the row is still this version; otherwise nothing is written. */
-  version?: string;
-  /** A `pts_callbacks` row written by the same statement; its id goes into the history. */
-  callback?: PtsCallbackRow;
-}
-
 /**
  * The one place an order's status changes (A8). Callers pass a transaction's EntityManager;
  * the order row is locked (`FOR NO KEY UPDATE`) before the rules are applied, so concurrent
@@ -152,7 +116,11 @@ export class PtsOrderTransitions {
     private readonly metrics: PtsOrderMetrics,
     private readonly jobs: PtsJobs,
     private readonly schedule: PtsReconcileSchedule,
-  ) {}
+  ) {
+    this.writer = new PtsOrderWriter(dataSource, metrics, jobs, schedule);
+  }
+
+  private readonly writer: PtsOrderWriter;
 
   /** A transition in a transaction of its own; this instance's workers are told after commit. */
   async move(orderRef: string, request: PtsTransitionRequest): Promise<PtsTransitionResult> {
@@ -213,7 +181,9 @@ export class PtsOrderTransitions {
     lock = false,
   ): Promise<PtsVersionedOrder | null> {
     const query = this.snapshotQuery(lock);
-    const rows: Record<string, unknown>[] = await manager.query(
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.dataSource,
+      manager,
       query.sql,
       query.keys.map((name) => key[name]),
     );
@@ -273,117 +243,18 @@ export class PtsOrderTransitions {
   }
 
   /**
-   * Writes a plan in one statement (data-modifying CTEs): the order row; on a move its history
-   * row, outbox event, event wake-up and next reconciliation (or the end of its schedule); and
-   * the callback row when given. With `version`, nothing is written unless the row is still
-   * that version: the UPDATE takes the row lock and re-checks it, so of two writers that read
-   * the same version one wins and the other gets `undefined` (and decides again).
-   * Hand-written SQL: the ORM cannot put these into one statement.
+   * Writes a plan in one statement: the order row, on a move its history, outbox event, jobs
+   * and next reconciliation, and the callback row when given (`PtsOrderWriter`). With
+   * `version`, nothing is written unless the row is still that version (`undefined`).
    */
-  async write(
+  write(
     manager: EntityManager,
     order: PtsOrderSnapshot,
     plan: PtsTransitionPlan,
     request: PtsTransitionRequest,
     options: PtsTransitionWrite = {},
   ): Promise<{ callbackId?: string } | undefined> {
-    const params: Record<string, unknown> = { orderRef: order.id };
-    const sets = ['updated_at = now()'];
-    for (const [property, value] of Object.entries(plan.set)) {
-      const column = ORDER_COLUMNS[property as keyof typeof ORDER_COLUMNS];
-      params[`set_${property}`] = value;
-      sets.push(`${column} = :set_${property}`);
-    }
-    for (const [property, value] of Object.entries(plan.fill)) {
-      const column = ORDER_COLUMNS[property as keyof PtsOrderPatch];
-      params[`fill_${property}`] = value;
-      sets.push(`${column} = COALESCE(${column}, :fill_${property})`);
-    }
-    const moved = plan.decision === 'apply';
-    const firstDelayMs = moved ? this.schedule.firstDelayMs(plan.to, order.kind) : null;
-    if (moved) {
-      sets.push('status_changed_at = now()', 'reconcile_attempts = 0');
-      if (firstDelayMs === null) {
-        sets.push('next_reconcile_at = NULL');
-      } else {
-        params.firstDelay = firstDelayMs / 1000;
-        sets.push('next_reconcile_at = now() + make_interval(secs => :firstDelay)');
-      }
-    }
-    if (options.version !== undefined) params.version = options.version;
-    const ctes = [
-      `moved AS (
-         UPDATE pts_orders SET ${sets.join(', ')}
-          WHERE id = :orderRef${options.version !== undefined ? ' AND xmin = :version::xid' : ''}
-          RETURNING id, next_reconcile_at, ${ptsExactTimeSql('status_changed_at')} AS since)`,
-    ];
-    if (options.callback) {
-      ctes.push(`callback AS (${this.callbackInsertSql(options.callback, params)})`);
-    }
-    if (moved) {
-      params.from = plan.from;
-      params.to = plan.to;
-      params.cause = request.cause;
-      params.detail = request.detail ?? null;
-      params.callbackId = request.callbackId ?? null;
-      params.eventType = PTS_ORDER_STATUS_EVENT;
-      params.eventKey = plan.event!.idempotencyKey;
-      params.payload = JSON.stringify(plan.event);
-      const callbackId = options.callback ? '(SELECT id FROM callback)' : ':callbackId::bigint';
-      ctes.push(
-        `history AS (
-           INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
-           SELECT moved.id, :from::text, :to::text, :cause::text, ${callbackId}, :detail::text FROM moved)`,
-        `outbox AS (
-           INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
-           SELECT moved.id, :eventType::text, :eventKey::text, :payload::jsonb FROM moved
-           ON CONFLICT (idempotency_key) DO NOTHING)`,
-        `event_job AS (${this.jobs.insertSql(PTS_JOB_QUEUES.events, {
-          from: 'moved',
-          data: "jsonb_build_object('orderRef', moved.id)",
-        })})`,
-      );
-      if (firstDelayMs !== null) {
-        ctes.push(
-          `reconcile_job AS (${this.jobs.insertSql(
-            PTS_JOB_QUEUES.reconcile,
-            {
-              from: 'moved',
-              // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
-              data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
-              startAfter: 'moved.next_reconcile_at',
-            },
-            this.schedule.wakeUpOptions(),
-          )})`,
-        );
-      }
-    }
-    const select = options.callback
-      ? 'SELECT moved.id, (SELECT id FROM callback) AS callback_id FROM moved'
-      : 'SELECT moved.id, NULL AS callback_id FROM moved';
-    const [sql, values] = this.dataSource.driver.escapeQueryWithParameters(
-      `WITH ${ctes.join(',\n')}\n${select}`,
-      params,
-    );
-    const rows: { id: string; callback_id: string | null }[] = await manager.query(sql, values);
-    if (rows.length === 0) return undefined;
-    if (moved) this.metrics.transitions.inc({ kind: order.kind, status: plan.to });
-    return { callbackId: rows[0].callback_id === null ? undefined : String(rows[0].callback_id) };
-  }
-
-  /** `INSERT INTO pts_callbacks ... SELECT ... FROM moved RETURNING id`, columns from the entity. */
-  private callbackInsertSql(row: PtsCallbackRow, params: Record<string, unknown>): string {
-    const metadata = this.dataSource.getMetadata(PtsCallbackEntity);
-    const columns: string[] = [];
-    const values: string[] = [];
-    for (const [property, value] of Object.entries(row)) {
-      const column = metadata.findColumnWithPropertyName(property)!;
-      columns.push(column.databaseName);
-      params[`cb_${property}`] = property === 'headers' ? JSON.stringify(value) : value;
-      // INSERT ... SELECT types its values from the expressions, not from the target columns.
-      values.push(`CAST(:cb_${property} AS ${sqlCastType(String(column.type))})`);
-    }
-    return `INSERT INTO pts_callbacks (${columns.join(', ')}) SELECT ${values.join(', ')} FROM moved RETURNING id`;
+    return this.writer.write(manager, order, plan, request, options);
   }
 
   /** The first history row of a new order, its `created` event and its create deadline. */
