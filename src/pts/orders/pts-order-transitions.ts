@@ -1,17 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
-import type { PtsTransitionCause } from './pts-order-history.entity.js';
+import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
+import { PtsOrderHistoryEntity, type PtsTransitionCause } from './pts-order-history.entity.js';
+import { PtsOutboxEntity } from './pts-outbox.entity.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
-import { PTS_ORDER_STATUS_EVENT, type PtsOrderStatusEvent } from './pts-order-events.js';
+import { PTS_ORDER_STATUS_EVENT } from './pts-order-events.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
 import { PtsOrderWriter, type PtsTransitionWrite } from './pts-order-writer.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 import {
   planTransition,
+  ptsStatusEvent,
   type PtsOrderSnapshot,
   type PtsTransitionPlan,
 } from './pts-transition-plan.js';
@@ -270,41 +272,31 @@ export class PtsOrderTransitions {
     from: PtsOrderStatus | null,
     request: PtsTransitionRequest,
   ): Promise<void> {
-    await manager.query(
-      `INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        order.id,
-        from,
-        request.to,
-        request.cause,
-        request.callbackId ?? null,
-        request.detail ?? null,
-      ],
-    );
-    const event: PtsOrderStatusEvent = {
-      idempotencyKey: `${order.id}:${request.to}`,
+    await manager.getRepository(PtsOrderHistoryEntity).insert({
       orderRef: order.id,
-      orderId: order.orderId,
-      account: order.account,
-      kind: order.kind,
-      status: request.to,
-      previousStatus: from,
+      fromStatus: from,
+      toStatus: request.to,
       cause: request.cause,
-      transactionId: request.patch?.transactionId ?? order.transactionId,
-      ptsStatus: request.patch?.ptsStatus ?? order.ptsStatus,
-      amount: order.amount,
-      currency: order.currency,
-      acceptAmount: request.patch?.acceptAmount ?? order.acceptAmount,
-      acceptCurrency: request.patch?.acceptCurrency ?? order.acceptCurrency,
-      at: new Date().toISOString(),
-    };
+      callbackId: request.callbackId ?? null,
+      detail: request.detail ?? null,
+    });
+    const event = ptsStatusEvent(order, from, request);
     this.metrics.transitions.inc({ kind: order.kind, status: request.to });
-    await manager.query(
-      `INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
-       VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [order.id, PTS_ORDER_STATUS_EVENT, event.idempotencyKey, JSON.stringify(event)],
-    );
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PtsOutboxEntity)
+      // jsonb `payload`: TypeORM's deep-partial type cannot say the nulls inside it.
+      .values({
+        orderRef: order.id,
+        eventType: PTS_ORDER_STATUS_EVENT,
+        idempotencyKey: event.idempotencyKey,
+        payload: { ...event },
+      } as QueryDeepPartialEntity<PtsOutboxEntity>)
+      // The same event again (its idempotency key taken) is written once.
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
     await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef: order.id });
   }
 }

@@ -66,23 +66,7 @@ export function planTransition(
     for (const [key, value] of Object.entries(patch)) {
       if (value !== undefined) plan.set[key as keyof PtsOrderPatch] = value;
     }
-    plan.event = {
-      idempotencyKey: `${order.id}:${request.to}`,
-      orderRef: order.id,
-      orderId: order.orderId,
-      account: order.account,
-      kind: order.kind,
-      status: request.to,
-      previousStatus: from,
-      cause: request.cause,
-      transactionId: patch.transactionId ?? order.transactionId ?? null,
-      ptsStatus: patch.ptsStatus ?? order.ptsStatus ?? null,
-      amount: order.amount,
-      currency: order.currency,
-      acceptAmount: patch.acceptAmount ?? order.acceptAmount ?? null,
-      acceptCurrency: patch.acceptCurrency ?? order.acceptCurrency ?? null,
-      at: new Date().toISOString(),
-    };
+    plan.event = ptsStatusEvent(order, from, request);
   } else {
     // Older news does not move the order, but may fill what is still unknown (a callback
     // that overtook the create answer must not lose the transaction id or pay URL).
@@ -96,4 +80,30 @@ export function planTransition(
   }
   plan.writes = Object.keys(plan.set).length > 0 || Object.keys(plan.fill).length > 0;
   return plan;
+}
+
+/** The host event of a move (`@OnPtsOrderStatus`): what the order says, with the news applied. */
+export function ptsStatusEvent(
+  order: PtsOrderSnapshot,
+  from: PtsOrderStatus | null,
+  request: PtsTransitionRequest,
+): PtsOrderStatusEvent {
+  const patch = request.patch ?? {};
+  return {
+    idempotencyKey: `${order.id}:${request.to}`,
+    orderRef: order.id,
+    orderId: order.orderId,
+    account: order.account,
+    kind: order.kind,
+    status: request.to,
+    previousStatus: from,
+    cause: request.cause,
+    transactionId: patch.transactionId ?? order.transactionId ?? null,
+    ptsStatus: patch.ptsStatus ?? order.ptsStatus ?? null,
+    amount: order.amount,
+    currency: order.currency,
+    acceptAmount: patch.acceptAmount ?? order.acceptAmount ?? null,
+    acceptCurrency: patch.acceptCurrency ?? order.acceptCurrency ?? null,
+    at: new Date().toISOString(),
+  };
 }
