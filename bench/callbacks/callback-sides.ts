@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchDatabaseUrl } from '../e2e/bench-database.js';
-import { freePort, NodeProcess } from '../e2e/node-process.js';
+import { freePort, NodeProcess, SERVICE_NODE_ARGS } from '../e2e/node-process.js';
 import type { CallbackBenchKeys } from './callback-fixtures.js';
 
 export const SERVICE_ENTRY = resolve('dist/src/main.js');
@@ -53,12 +53,10 @@ export async function startService(
     // BENCH_SERVICE_POOL: the service's DB_POOL_SIZE (unset: its default, 10).
     ...(process.env.BENCH_SERVICE_POOL ? { DB_POOL_SIZE: process.env.BENCH_SERVICE_POOL } : {}),
   };
-  const process_ = NodeProcess.start(
-    SERVICE_ENTRY,
-    env,
-    join(logDir, 'service.log'),
-    PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(logDir, 'profiles')] : [],
-  );
+  const process_ = NodeProcess.start(SERVICE_ENTRY, env, join(logDir, 'service.log'), [
+    ...SERVICE_NODE_ARGS,
+    ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(logDir, 'profiles')] : []),
+  ]);
   const url = `http://127.0.0.1:${port}`;
   await process_.waitForHttp(`${url}/health`);
   return { process: process_, url };

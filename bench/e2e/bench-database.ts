@@ -1,10 +1,16 @@
 import pg from 'pg';
 
-/** The PostgreSQL server the end-to-end benchmarks use; its database `pts_bench` is theirs. */
+/**
+ * The PostgreSQL server the end-to-end benchmarks use; its database `pts_bench` (or
+ * `BENCH_DATABASE`, so two benchmarks can run at once) is theirs: dropped and made anew.
+ */
 export const BENCH_SERVER = (
   process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432'
 ).replace(/\/+$/, '');
-export const BENCH_DATABASE = 'pts_bench';
+export const BENCH_DATABASE = process.env.BENCH_DATABASE ?? 'pts_bench';
+if (!/^[a-z_][a-z0-9_]{0,62}$/.test(BENCH_DATABASE)) {
+  throw new Error(`BENCH_DATABASE must be a plain lower-case identifier, got "${BENCH_DATABASE}"`);
+}
 
 export function benchDatabaseUrl(port?: number): string {
   const url = new URL(`${BENCH_SERVER}/${BENCH_DATABASE}`);

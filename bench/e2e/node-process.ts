@@ -3,6 +3,18 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /**
+ * The node arguments `npm start` gives the service (package.json `config.serviceNodeArgs`: the
+ * heap cap, README "Memory"), so the benchmarks run it as `npm start` does.
+ */
+export const SERVICE_NODE_ARGS: string[] = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    config: { serviceNodeArgs: string };
+  }
+).config.serviceNodeArgs
+  .split(' ')
+  .filter(Boolean);
+
+/**
  * A built entry point of this repository (`dist/src/main.js`, `dist/src/sandbox/main.js`) run
  * as a child process, as `npm start` runs it: the benchmarks measure it from outside and never
  * import it. Its output goes to a log file, so that reading it costs the bench nothing.
