@@ -5,7 +5,6 @@ import type { PtsTransitionCause } from './pts-order-history.entity.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
-import { PTS_ORDER_STATUS_EVENT, type PtsOrderStatusEvent } from './pts-order-events.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
 import { PtsOrderWriter, type PtsTransitionWrite } from './pts-order-writer.js';
 import { queryPrepared } from './pts-prepared-query.js';
@@ -257,54 +256,42 @@ export class PtsOrderTransitions {
     return this.writer.write(manager, order, plan, request, options);
   }
 
-  /** The first history row of a new order, its `created` event and its create deadline. */
+  /**
+   * The first history row of a new order, its `created` event with the job that delivers it,
+   * and its create deadline (the first reconciliation), in one statement as a move writes them
+   * (`PtsOrderWriter`): a create's transaction makes one round trip here, not four.
+   */
   async recordCreated(manager: EntityManager, order: PtsOrderEntity): Promise<void> {
-    await this.record(manager, order, null, { to: 'created', cause: 'create' });
-    await this.schedule.afterMove(manager, order.id, 'created', order.kind);
-  }
-
-  /** History row and outbox event of a move; also used for the first `created` row. */
-  async record(
-    manager: EntityManager,
-    order: PtsOrderEntity,
-    from: PtsOrderStatus | null,
-    request: PtsTransitionRequest,
-  ): Promise<void> {
-    await manager.query(
-      `INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [
-        order.id,
-        from,
-        request.to,
-        request.cause,
-        request.callbackId ?? null,
-        request.detail ?? null,
-      ],
+    const request: PtsTransitionRequest = { to: 'created', cause: 'create' };
+    await this.writer.write(
+      manager,
+      order,
+      {
+        decision: 'apply',
+        from: null,
+        to: 'created',
+        set: {},
+        fill: {},
+        writes: true,
+        event: {
+          idempotencyKey: `${order.id}:created`,
+          orderRef: order.id,
+          orderId: order.orderId,
+          account: order.account,
+          kind: order.kind,
+          status: 'created',
+          previousStatus: null,
+          cause: request.cause,
+          transactionId: order.transactionId,
+          ptsStatus: order.ptsStatus,
+          amount: order.amount,
+          currency: order.currency,
+          acceptAmount: order.acceptAmount,
+          acceptCurrency: order.acceptCurrency,
+          at: new Date().toISOString(),
+        },
+      },
+      request,
     );
-    const event: PtsOrderStatusEvent = {
-      idempotencyKey: `${order.id}:${request.to}`,
-      orderRef: order.id,
-      orderId: order.orderId,
-      account: order.account,
-      kind: order.kind,
-      status: request.to,
-      previousStatus: from,
-      cause: request.cause,
-      transactionId: request.patch?.transactionId ?? order.transactionId,
-      ptsStatus: request.patch?.ptsStatus ?? order.ptsStatus,
-      amount: order.amount,
-      currency: order.currency,
-      acceptAmount: request.patch?.acceptAmount ?? order.acceptAmount,
-      acceptCurrency: request.patch?.acceptCurrency ?? order.acceptCurrency,
-      at: new Date().toISOString(),
-    };
-    this.metrics.transitions.inc({ kind: order.kind, status: request.to });
-    await manager.query(
-      `INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
-       VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING`,
-      [order.id, PTS_ORDER_STATUS_EVENT, event.idempotencyKey, JSON.stringify(event)],
-    );
-    await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef: order.id });
   }
 }

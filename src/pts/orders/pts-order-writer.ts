@@ -7,7 +7,11 @@ import type { PtsOrderPatch, PtsTransitionRequest } from './pts-order-transition
 import { PTS_JOB_QUEUES, type PtsJobs } from './pts-jobs.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { ptsExactTimeSql, type PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+import type { PtsOrderStatus } from './pts-order-status.js';
 import type { PtsOrderSnapshot, PtsTransitionPlan } from './pts-transition-plan.js';
+
+/** A transition's plan, or a new order's first record (`from` null: its `created` row). */
+export type PtsWrittenPlan = Omit<PtsTransitionPlan, 'from'> & { from: PtsOrderStatus | null };
 
 /** Database columns of what a transition may set (`pts_orders`). */
 const ORDER_COLUMNS: Record<keyof PtsOrderPatch | 'status' | 'flags', string> = {
@@ -68,7 +72,7 @@ export class PtsOrderWriter {
   async write(
     manager: EntityManager,
     order: PtsOrderSnapshot,
-    plan: PtsTransitionPlan,
+    plan: PtsWrittenPlan,
     request: PtsTransitionRequest,
     options: PtsTransitionWrite = {},
   ): Promise<{ callbackId?: string } | undefined> {
