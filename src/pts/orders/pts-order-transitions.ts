@@ -237,8 +237,10 @@ export class PtsOrderTransitions {
     const order = await this.lock(manager, orderRef);
     const plan = planTransition(order, request);
     if (!plan.writes) return { decision: plan.decision, from: plan.from, order };
-    await this.write(manager, order, plan, request);
-    return { decision: plan.decision, from: plan.from, order: await this.lock(manager, orderRef) };
+    // The order as written comes back from the write itself (no read after it).
+    const written = await this.writer.write(manager, order, plan, request, { readBack: true });
+    const after = written?.order ?? (await this.lock(manager, orderRef));
+    return { decision: plan.decision, from: plan.from, order: after };
   }
 
   /**
