@@ -5,6 +5,9 @@
  * (bench/creates/bare-create-client.ts) that seals the same create request and posts it to the
  * same sandbox with keep-alive. Interleaved slices; req/s, p50, p99 and the ratio, and req/s per
  * round to show whether creates slow down as the sandbox's state grows. See bench/README.md.
+ *
+ * `--profile`: the service runs under `node --cpu-prof`, its `.cpuprofile` in `<logDir>/profiles`,
+ * written when it exits; `tsx bench/e2e/cpu-profile-summary.ts <file>` summarises it.
  */
 import { readFileSync, statSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ import { LoadDriver } from '../e2e/load-driver.js';
 import { freePort, NodeProcess, RssSampler } from '../e2e/node-process.js';
 
 const QUICK = process.argv.includes('--quick');
+const PROFILE = process.argv.includes('--profile');
 const TIMING: PhaseTiming = QUICK
   ? { warmupMs: 500, sliceMs: 1000, rounds: 2, concurrency: 32 }
   : { warmupMs: 1000, sliceMs: 3000, rounds: 8, concurrency: 32 };
@@ -45,7 +49,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), 'pts-bench-creates-'));
   console.log(
-    `bench:creates${QUICK ? ' --quick' : ''}: node ${process.version}, load average ${loadavg()
+    `bench:creates${QUICK ? ' --quick' : ''}${PROFILE ? ' --profile' : ''}: node ${process.version}, load average ${loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}; ` +
       `concurrency ${TIMING.concurrency}, ${TIMING.rounds} rounds of ${TIMING.sliceMs} ms per side after ${TIMING.warmupMs} ms warm-up; logs in ${dir}`,
@@ -94,6 +98,7 @@ async function main(): Promise<void> {
         PTS_RECONCILE_DELAYS: '1h',
       },
       join(dir, 'service.log'),
+      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profiles')] : [],
     );
     running.push(service);
     await service.waitForHttp(`${serviceUrl}/health`);

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
-import { PtsOrderHistoryEntity, type PtsTransitionCause } from './pts-order-history.entity.js';
-import { PtsOutboxEntity } from './pts-outbox.entity.js';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { PtsTransitionCause } from './pts-order-history.entity.js';
 import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
-import { PTS_ORDER_STATUS_EVENT } from './pts-order-events.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
 import { PtsOrderWriter, type PtsTransitionWrite } from './pts-order-writer.js';
 import { queryPrepared } from './pts-prepared-query.js';
@@ -240,8 +238,10 @@ export class PtsOrderTransitions {
     const order = await this.lock(manager, orderRef);
     const plan = planTransition(order, request);
     if (!plan.writes) return { decision: plan.decision, from: plan.from, order };
-    await this.write(manager, order, plan, request);
-    return { decision: plan.decision, from: plan.from, order: await this.lock(manager, orderRef) };
+    // The order as written comes back from the write itself (no read after it).
+    const written = await this.writer.write(manager, order, plan, request, { readBack: true });
+    const after = written?.order ?? (await this.lock(manager, orderRef));
+    return { decision: plan.decision, from: plan.from, order: after };
   }
 
   /**
@@ -259,44 +259,26 @@ export class PtsOrderTransitions {
     return this.writer.write(manager, order, plan, request, options);
   }
 
-  /** The first history row of a new order, its `created` event and its create deadline. */
+  /**
+   * The first history row of a new order, its `created` event with the job that delivers it,
+   * and its create deadline (the first reconciliation), in one statement as a move writes them
+   * (`PtsOrderWriter`): a create's transaction makes one round trip here, not four.
+   */
   async recordCreated(manager: EntityManager, order: PtsOrderEntity): Promise<void> {
-    await this.record(manager, order, null, { to: 'created', cause: 'create' });
-    await this.schedule.afterMove(manager, order.id, 'created', order.kind);
-  }
-
-  /** History row and outbox event of a move; also used for the first `created` row. */
-  async record(
-    manager: EntityManager,
-    order: PtsOrderEntity,
-    from: PtsOrderStatus | null,
-    request: PtsTransitionRequest,
-  ): Promise<void> {
-    await manager.getRepository(PtsOrderHistoryEntity).insert({
-      orderRef: order.id,
-      fromStatus: from,
-      toStatus: request.to,
-      cause: request.cause,
-      callbackId: request.callbackId ?? null,
-      detail: request.detail ?? null,
-    });
-    const event = ptsStatusEvent(order, from, request);
-    this.metrics.transitions.inc({ kind: order.kind, status: request.to });
-    await manager
-      .createQueryBuilder()
-      .insert()
-      .into(PtsOutboxEntity)
-      // jsonb `payload`: TypeORM's deep-partial type cannot say the nulls inside it.
-      .values({
-        orderRef: order.id,
-        eventType: PTS_ORDER_STATUS_EVENT,
-        idempotencyKey: event.idempotencyKey,
-        payload: { ...event },
-      } as QueryDeepPartialEntity<PtsOutboxEntity>)
-      // The same event again (its idempotency key taken) is written once.
-      .orIgnore()
-      .updateEntity(false)
-      .execute();
-    await this.jobs.send(manager, PTS_JOB_QUEUES.events, { orderRef: order.id });
+    const request: PtsTransitionRequest = { to: 'created', cause: 'create' };
+    await this.writer.write(
+      manager,
+      order,
+      {
+        decision: 'apply',
+        from: null,
+        to: 'created',
+        set: {},
+        fill: {},
+        writes: true,
+        event: ptsStatusEvent(order, null, request),
+      },
+      request,
+    );
   }
 }

@@ -3,11 +3,16 @@ import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
 import type { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PTS_ORDER_STATUS_EVENT } from './pts-order-events.js';
+import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderPatch, PtsTransitionRequest } from './pts-order-transitions.js';
 import { PTS_JOB_QUEUES, type PtsJobs } from './pts-jobs.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { ptsExactTimeSql, type PtsReconcileSchedule } from './pts-reconcile-schedule.js';
+import type { PtsOrderStatus } from './pts-order-status.js';
 import type { PtsOrderSnapshot, PtsTransitionPlan } from './pts-transition-plan.js';
+
+/** A transition's plan, or a new order's first record (`from` null: its `created` row). */
+export type PtsWrittenPlan = Omit<PtsTransitionPlan, 'from'> & { from: PtsOrderStatus | null };
 
 /** Database columns of what a transition may set (`pts_orders`). */
 const ORDER_COLUMNS: Record<keyof PtsOrderPatch | 'status' | 'flags', string> = {
@@ -43,6 +48,8 @@ export interface PtsTransitionWrite {
   version?: string;
   /** A `pts_callbacks` row written by the same statement; its id goes into the history. */
   callback?: PtsCallbackRow;
+  /** The order row as written comes back (`order`), so no read after the write is needed. */
+  readBack?: boolean;
 }
 
 /**
@@ -68,10 +75,10 @@ export class PtsOrderWriter {
   async write(
     manager: EntityManager,
     order: PtsOrderSnapshot,
-    plan: PtsTransitionPlan,
+    plan: PtsWrittenPlan,
     request: PtsTransitionRequest,
     options: PtsTransitionWrite = {},
-  ): Promise<{ callbackId?: string } | undefined> {
+  ): Promise<{ callbackId?: string; order?: PtsOrderEntity } | undefined> {
     const params: Record<string, unknown> = { orderRef: order.id };
     const sets = ['updated_at = now()'];
     for (const [property, value] of Object.entries(plan.set)) {
@@ -100,7 +107,7 @@ export class PtsOrderWriter {
       `moved AS (
          UPDATE pts_orders SET ${sets.join(', ')}
           WHERE id = :orderRef${options.version !== undefined ? ' AND xmin = :version::xid' : ''}
-          RETURNING id, next_reconcile_at, ${ptsExactTimeSql('status_changed_at')} AS since)`,
+          RETURNING ${options.readBack ? this.orderColumns().join(', ') : 'id, next_reconcile_at'}, ${ptsExactTimeSql('status_changed_at')} AS since)`,
     ];
     if (options.callback) {
       ctes.push(`callback AS (${this.callbackInsertSql(options.callback, params)})`);
@@ -143,14 +150,19 @@ export class PtsOrderWriter {
         );
       }
     }
+    const read = options.readBack
+      ? this.orderColumns()
+          .map((column) => `moved.${column}`)
+          .join(', ')
+      : 'moved.id';
     const select = options.callback
-      ? 'SELECT moved.id, (SELECT id FROM callback) AS callback_id FROM moved'
-      : 'SELECT moved.id, NULL AS callback_id FROM moved';
+      ? `SELECT ${read}, (SELECT id FROM callback) AS callback_id FROM moved`
+      : `SELECT ${read}, NULL AS callback_id FROM moved`;
     const [sql, values] = this.dataSource.driver.escapeQueryWithParameters(
       `WITH ${ctes.join(',\n')}\n${select}`,
       params,
     );
-    const rows = await queryPrepared<{ id: string; callback_id: string | null }>(
+    const rows = await queryPrepared<Record<string, unknown> & { callback_id: string | null }>(
       this.dataSource,
       manager,
       sql,
@@ -158,7 +170,29 @@ export class PtsOrderWriter {
     );
     if (rows.length === 0) return undefined;
     if (moved) this.metrics.transitions.inc({ kind: order.kind, status: plan.to });
-    return { callbackId: rows[0].callback_id === null ? undefined : String(rows[0].callback_id) };
+    const callbackId = rows[0].callback_id === null ? undefined : String(rows[0].callback_id);
+    return options.readBack ? { callbackId, order: this.hydrate(rows[0]) } : { callbackId };
+  }
+
+  /**
+   * Every column of `pts_orders` by name, never `*`: a named prepared statement keeps its
+   * result's shape when a migration adds a column (pts-prepared-query.ts).
+   */
+  private orderColumns(): string[] {
+    return this.dataSource.getMetadata(PtsOrderEntity).columns.map((c) => c.databaseName);
+  }
+
+  /** A returned row as the entity, each value as TypeORM's own reads hydrate it. */
+  private hydrate(row: Record<string, unknown>): PtsOrderEntity {
+    const metadata = this.dataSource.getMetadata(PtsOrderEntity);
+    const order = metadata.create() as PtsOrderEntity;
+    for (const column of metadata.columns) {
+      column.setEntityValue(
+        order,
+        this.dataSource.driver.prepareHydratedValue(row[column.databaseName], column),
+      );
+    }
+    return order;
   }
 
   /** `INSERT INTO pts_callbacks ... SELECT ... FROM moved RETURNING id`, columns from the entity. */
