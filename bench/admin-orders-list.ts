@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { freePort, NodeProcess } from './e2e/node-process.js';
+import { freePort, NodeProcess, SERVICE_NODE_ARGS } from './e2e/node-process.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
 const BUDGET_MS = 200;
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'error',
       },
       join(dir, 'service.log'),
+      SERVICE_NODE_ARGS,
     );
     running.push(service);
     // The service runs the migrations before it answers.

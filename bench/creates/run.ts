@@ -27,7 +27,7 @@ import {
   type PhaseTiming,
 } from '../e2e/interleave.js';
 import { LoadDriver } from '../e2e/load-driver.js';
-import { freePort, NodeProcess, RssSampler } from '../e2e/node-process.js';
+import { freePort, NodeProcess, RssSampler, SERVICE_NODE_ARGS } from '../e2e/node-process.js';
 
 const QUICK = process.argv.includes('--quick');
 const PROFILE = process.argv.includes('--profile');
@@ -98,7 +98,10 @@ async function main(): Promise<void> {
         PTS_RECONCILE_DELAYS: '1h',
       },
       join(dir, 'service.log'),
-      PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profiles')] : [],
+      [
+        ...SERVICE_NODE_ARGS,
+        ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', join(dir, 'profiles')] : []),
+      ],
     );
     running.push(service);
     await service.waitForHttp(`${serviceUrl}/health`);
