@@ -146,20 +146,40 @@ async function measureSize(
     { name: 'service', driver, job: `service-${job}-${size}` },
     { name: 'bare', driver, job: `bare-${job}-${size}` },
   ];
-  for (const [name, side] of [
-    ['service', service],
-    ['bare', bare],
-  ] as const) {
-    driver.define({
-      kind: 'http',
-      name: `${name}-applied-${size}`,
-      url: `${side.url}${path}`,
-      headers: json,
-      bodies: applied,
-      mode: 'once',
-      expect: { status: 200, body: 'SUCCESS' },
-    });
-  }
+  /** The load of one path for both sides: each side's bodies, the answer it must give. */
+  const define = (
+    job: string,
+    bodies: (name: 'service' | 'bare') => string[],
+    mode: 'once' | 'cycle',
+    expect: { status: number; body: string },
+  ) => {
+    for (const [name, side] of [
+      ['service', service],
+      ['bare', bare],
+    ] as const) {
+      driver.define({
+        kind: 'http',
+        name: `${name}-${job}-${size}`,
+        url: `${side.url}${path}`,
+        headers: json,
+        bodies: bodies(name),
+        mode,
+        expect,
+      });
+    }
+  };
+  /** Each side stored one callback row per answer, with this outcome. */
+  const expectStored = async (outcome: string, served: [number, number]) => {
+    for (const [i, schema] of (['public', 'bare'] as const).entries()) {
+      await expectCount(
+        db,
+        `SELECT count(*) AS n FROM ${schema}.pts_callbacks WHERE outcome = '${outcome}'`,
+        served[i],
+        `${schema === 'public' ? 'service' : 'bare'} callbacks stored as ${outcome}`,
+      );
+    }
+  };
+  define('applied', () => applied, 'once', { status: 200, body: 'SUCCESS' });
   const rss = new RssSampler(service.process);
   rss.start();
 
@@ -188,55 +208,27 @@ async function measureSize(
   );
   await expectCount(
     db,
-    `SELECT count(*) AS n FROM public.pts_callbacks WHERE outcome = 'applied'`,
-    svc.used,
-    'service callbacks stored as applied',
-  );
-  await expectCount(
-    db,
     `SELECT count(*) AS n FROM bare.pts_orders WHERE status = 'success'`,
     bar.used,
     'bare orders moved to success',
   );
-  await expectCount(
-    db,
-    `SELECT count(*) AS n FROM bare.pts_callbacks WHERE outcome = 'applied'`,
-    bar.used,
-    'bare callbacks stored as applied',
-  );
+  await expectStored('applied', [svc.used, bar.used]);
 
   // Duplicates: the callbacks each side applied, sent again.
-  for (const [name, side, used] of [
-    ['service', service, svc.used],
-    ['bare', bare, bar.used],
-  ] as const) {
-    driver.define({
-      kind: 'http',
-      name: `${name}-duplicate-${size}`,
-      url: `${side.url}${path}`,
-      headers: json,
-      bodies: applied.slice(0, used),
-      mode: 'cycle',
-      expect: { status: 200, body: 'SUCCESS' },
-    });
-  }
+  const usedBy = { service: svc.used, bare: bar.used };
+  define('duplicate', (name) => applied.slice(0, usedBy[name]), 'cycle', {
+    status: 200,
+    body: 'SUCCESS',
+  });
   cpu = cpuMeter(db, service, bare);
   const duplicateStats = await interleave(sides('duplicate'), TIMING);
   printPhase('duplicate', size, duplicateStats, await cpu());
   check(duplicateStats);
   const [svcDup, barDup] = duplicateStats;
-  await expectCount(
-    db,
-    `SELECT count(*) AS n FROM public.pts_callbacks WHERE outcome = 'duplicate'`,
+  await expectStored('duplicate', [
     svcDup.requests + svcDup.warmupRequests,
-    'service callbacks stored as duplicate',
-  );
-  await expectCount(
-    db,
-    `SELECT count(*) AS n FROM bare.pts_callbacks WHERE outcome = 'duplicate'`,
     barDup.requests + barDup.warmupRequests,
-    'bare callbacks stored as duplicate',
-  );
+  ]);
   await expectCount(
     db,
     `SELECT count(*) AS n FROM public.pts_orders WHERE status = 'success'`,
@@ -249,20 +241,7 @@ async function measureSize(
   const bad = Array.from({ length: BAD_SIGNATURES }, (_, i) =>
     callbackBody(keys, last - i, keys.impostor),
   );
-  for (const [name, side] of [
-    ['service', service],
-    ['bare', bare],
-  ] as const) {
-    driver.define({
-      kind: 'http',
-      name: `${name}-rejected-${size}`,
-      url: `${side.url}${path}`,
-      headers: json,
-      bodies: bad,
-      mode: 'cycle',
-      expect: { status: 401, body: 'FAILED' },
-    });
-  }
+  define('rejected', () => bad, 'cycle', { status: 401, body: 'FAILED' });
   const waitingBefore = await count(
     db,
     `SELECT count(*) AS n FROM public.pts_orders WHERE status = 'waiting'`,
@@ -272,18 +251,10 @@ async function measureSize(
   printPhase('rejected', size, rejectedStats, await cpu());
   check(rejectedStats);
   const [svcRej, barRej] = rejectedStats;
-  await expectCount(
-    db,
-    `SELECT count(*) AS n FROM public.pts_callbacks WHERE outcome = 'rejected'`,
+  await expectStored('rejected', [
     svcRej.requests + svcRej.warmupRequests,
-    'service callbacks stored as rejected',
-  );
-  await expectCount(
-    db,
-    `SELECT count(*) AS n FROM bare.pts_callbacks WHERE outcome = 'rejected'`,
     barRej.requests + barRej.warmupRequests,
-    'bare callbacks stored as rejected',
-  );
+  ]);
   await expectCount(
     db,
     `SELECT count(*) AS n FROM public.pts_orders WHERE status = 'waiting'`,
