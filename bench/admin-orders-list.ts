@@ -14,11 +14,12 @@
  * show what they are for.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
+import { startSandboxProcess } from './e2e/sandbox-process.js';
 import { freePort, NodeProcess, SERVICE_NODE_ARGS } from './e2e/node-process.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
@@ -33,16 +34,6 @@ interface Case {
   /** The query of one request; `cursor` cases get a fresh cursor per run. */
   query: () => Record<string, string>;
   path?: string;
-}
-
-/** What the built sandbox writes to `credentials.json` in its data directory. */
-interface StoredCredentials {
-  userId: string;
-  safecode: string;
-  guid: string;
-  transactionSecret: string;
-  merchantPrivateKeyPem: string;
-  gatewayPublicKeyPem: string;
 }
 
 async function main(): Promise<void> {
@@ -67,19 +58,10 @@ async function main(): Promise<void> {
   const running: NodeProcess[] = [];
   let db: pg.Client | undefined;
   try {
-    const sandboxPort = await freePort();
-    const sandboxDir = join(dir, 'sandbox');
-    const sandbox = NodeProcess.start(
-      resolve('dist/src/sandbox/main.js'),
-      { PTS_SANDBOX_PORT: String(sandboxPort), PTS_SANDBOX_DATA_DIR: sandboxDir },
-      join(dir, 'sandbox.log'),
-    );
-    running.push(sandbox);
-    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-    await sandbox.waitForHttp(`${sandboxUrl}/sandbox/control`);
-    const credentials = JSON.parse(
-      readFileSync(join(sandboxDir, 'credentials.json'), 'utf8'),
-    ) as StoredCredentials;
+    const sandbox = await startSandboxProcess(dir);
+    running.push(sandbox.process);
+    const sandboxUrl = sandbox.url;
+    const { credentials } = sandbox;
 
     // The seeded orders belong to accounts `main` and `eu`; the environment always configures
     // a `default` account as well, and each account needs its own user id.

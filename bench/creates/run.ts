@@ -9,7 +9,7 @@
  * `--profile`: the service runs under `node --cpu-prof`, its `.cpuprofile` in `<logDir>/profiles`,
  * written when it exits; `tsx bench/e2e/cpu-profile-summary.ts <file>` summarises it.
  */
-import { readFileSync, statSync, mkdtempSync } from 'node:fs';
+import { statSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -27,6 +27,7 @@ import {
   type PhaseTiming,
 } from '../e2e/interleave.js';
 import { LoadDriver } from '../e2e/load-driver.js';
+import { startSandboxProcess } from '../e2e/sandbox-process.js';
 import { freePort, NodeProcess, RssSampler, SERVICE_NODE_ARGS } from '../e2e/node-process.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -35,15 +36,6 @@ const TIMING: PhaseTiming = QUICK
   ? { warmupMs: 500, sliceMs: 1000, rounds: 2, concurrency: 32 }
   : { warmupMs: 1000, sliceMs: 3000, rounds: 8, concurrency: 32 };
 const ADMIN_KEY = `bench-admin-key-${process.pid}-0123456789`;
-
-interface StoredCredentials {
-  userId: string;
-  safecode: string;
-  guid: string;
-  transactionSecret: string;
-  merchantPrivateKeyPem: string;
-  gatewayPublicKeyPem: string;
-}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -58,19 +50,10 @@ async function main(): Promise<void> {
   const running: NodeProcess[] = [];
   const drivers: LoadDriver[] = [];
   try {
-    const sandboxPort = await freePort();
-    const sandboxDir = join(dir, 'sandbox');
-    const sandbox = NodeProcess.start(
-      resolve('dist/src/sandbox/main.js'),
-      { PTS_SANDBOX_PORT: String(sandboxPort), PTS_SANDBOX_DATA_DIR: sandboxDir },
-      join(dir, 'sandbox.log'),
-    );
-    running.push(sandbox);
-    const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
-    await sandbox.waitForHttp(`${sandboxUrl}/sandbox/control`);
-    const credentials = JSON.parse(
-      readFileSync(join(sandboxDir, 'credentials.json'), 'utf8'),
-    ) as StoredCredentials;
+    const sandbox = await startSandboxProcess(dir);
+    running.push(sandbox.process);
+    const sandboxUrl = sandbox.url;
+    const { credentials } = sandbox;
 
     const port = await freePort();
     const serviceUrl = `http://127.0.0.1:${port}`;
@@ -127,7 +110,7 @@ async function main(): Promise<void> {
     });
 
     const serviceRss = new RssSampler(service);
-    const sandboxRss = new RssSampler(sandbox);
+    const sandboxRss = new RssSampler(sandbox.process);
     serviceRss.start();
     sandboxRss.start();
     const stats = await interleave(
@@ -153,7 +136,7 @@ async function main(): Promise<void> {
         `CHECK FAILED: ${waiting} orders waiting, the service answered ${s.requests + s.warmupRequests} creates`,
       );
     }
-    const stateBytes = statSync(join(sandboxDir, 'state.json')).size;
+    const stateBytes = statSync(join(dir, 'sandbox', 'state.json')).size;
     const svcMem = serviceRss.stop();
     const sbxMem = sandboxRss.stop();
 

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort, NodeProcess } from './node-process.js';
+
+/** What the built sandbox writes to `credentials.json` in its data directory. */
+export interface StoredCredentials {
+  userId: string;
+  safecode: string;
+  guid: string;
+  transactionSecret: string;
+  merchantPrivateKeyPem: string;
+  gatewayPublicKeyPem: string;
+}
+
+/**
+ * The built sandbox (`node dist/src/sandbox/main.js`) as a process of its own, its data and log
+ * under `dir`; resolves once it answers, with its URL and the credentials it generated.
+ */
+export async function startSandboxProcess(
+  dir: string,
+): Promise<{ process: NodeProcess; url: string; credentials: StoredCredentials }> {
+  const port = await freePort();
+  const dataDir = join(dir, 'sandbox');
+  const process_ = NodeProcess.start(
+    resolve('dist/src/sandbox/main.js'),
+    { PTS_SANDBOX_PORT: String(port), PTS_SANDBOX_DATA_DIR: dataDir },
+    join(dir, 'sandbox.log'),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await process_.waitForHttp(`${url}/sandbox/control`);
+  } catch (error) {
+    await process_.stop();
+    throw error;
+  }
+  const credentials = JSON.parse(
+    readFileSync(join(dataDir, 'credentials.json'), 'utf8'),
+  ) as StoredCredentials;
+  return { process: process_, url, credentials };
+}
