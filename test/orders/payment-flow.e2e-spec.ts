@@ -164,6 +164,38 @@ describe('payments and withdrawals end to end (admin API, sandbox, real PostgreS
     ).toHaveLength(1);
   });
 
+  it('keeps a payment settled while its create answer was on the way, and fills in the answer', async () => {
+    // The create's own row version is stale by the time its answer comes back: the checked
+    // move writes nothing, and the locked move takes the answer as older news.
+    const orderId = `overtaken-${Date.now()}`;
+    const userId = service.credentials.userId;
+    service.sandbox.setFault({ kind: 'delay', ms: 1000, endpoint: 'payment', orderId, times: 1 });
+    const answer = createPayment({ orderId, amount: '42.00', currency: 'PHP', channel: 'QRPH' });
+    const pending = new Promise<request.Response>((resolve, reject) =>
+      answer.then(resolve, reject),
+    );
+    await eventually(() => service.sandbox.order(userId, orderId), 5000, 'the sandbox has it');
+    await service.sandbox.settle(userId, orderId, 'pay');
+    await eventually(
+      async () => (await order(orderId)).status === 'success',
+      5000,
+      'the callback applied while the create waits for its answer',
+    );
+
+    const created = await pending;
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ orderId, status: 'success', ptsStatus: '2000' });
+    expect(created.body.payUrl).toContain('/sandbox/checkout/');
+    const stored = await order(orderId);
+    expect(stored.payUrl).toBe(created.body.payUrl);
+    // The sandbox's settle reports `processing`, then `success`; the late answer moved nothing.
+    expect(stored.history.map((h) => [h.from, h.to, h.cause])).toEqual([
+      [null, 'created', 'create'],
+      ['created', 'processing', 'callback'],
+      ['processing', 'success', 'callback'],
+    ]);
+  });
+
   it('refuses a second order with the same orderId with 409', async () => {
     const first = await createPayment({
       orderId: 'dup-1',

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager, QueryDeepPartialEntity } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   isPtsOutcomeUnknown,
   PtsError,
@@ -9,28 +9,15 @@ import {
 } from '../errors/pts-error.js';
 import { PtsDuplicateOrderError, PtsIdempotencyConflictError } from '../errors/pts-order-errors.js';
 import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
+import type { PtsNewOrder } from './pts-order-writer.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import { PtsOrderTransitions, type PtsTransitionRequest } from './pts-order-transitions.js';
 
-/** The columns a new order starts with; every other column takes its default. */
-export type PtsNewOrder = Pick<
-  PtsOrderEntity,
-  | 'account'
-  | 'userId'
-  | 'apiVersion'
-  | 'kind'
-  | 'orderId'
-  | 'amount'
-  | 'currency'
-  | 'channel'
-  | 'callbackUrl'
-  | 'redirectUrl'
-  | 'errorUrl'
-  | 'remark'
-  | 'details'
-  | 'idempotencyKey'
-  | 'requestFingerprint'
->;
+export type { PtsNewOrder } from './pts-order-writer.js';
+
+/** A create's row: new (with its row version), or the earlier order of an idempotent retry. */
+export type PtsStoredOrder =
+  { fresh: true; order: PtsOrderEntity; version: string } | { fresh: false; order: PtsOrderEntity };
 
 /** The order id a caller gave, checked, or a generated one (sortable, URL-safe; A9). */
 export function checkedOrderId(orderId: string | undefined): string {
@@ -57,7 +44,9 @@ export class PtsOrderIntake {
 
   /**
    * Stores the order as `created` with its first history row and event, committed before the
-   * request leaves (A8); `alongside` writes the rows that belong to it in the same transaction.
+   * request leaves (A8): one statement (`PtsOrderWriter.insertCreated`), or, when `alongside`
+   * writes rows that belong to it, one transaction holding both. A fresh order comes with its
+   * row version, for the checked move that follows (`PtsOrderTransitions.moveFrom`).
    * When its order id or idempotency key is taken: a retry with the same key and request gets
    * the earlier order (`fresh: false`); any other is `PtsIdempotencyConflictError` or
    * `PtsDuplicateOrderError`.
@@ -65,27 +54,15 @@ export class PtsOrderIntake {
   async insertCreated(
     values: PtsNewOrder,
     alongside?: (manager: EntityManager, orderRef: string) => Promise<void>,
-  ): Promise<{ order: PtsOrderEntity; fresh: boolean }> {
-    const inserted = await this.dataSource.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(PtsOrderEntity)
-        // jsonb `details`: TypeORM's deep-partial type cannot say `Record<string, unknown>`.
-        .values({ ...values, status: 'created' } as QueryDeepPartialEntity<PtsOrderEntity>)
-        // Either unique key (order id, idempotency key) taken: nothing stored, decided below.
-        .orIgnore()
-        .returning('id')
-        .updateEntity(false)
-        .execute();
-      const rows = result.raw as { id: string }[];
-      if (rows.length === 0) return undefined;
-      await alongside?.(manager, rows[0].id);
-      const order = await this.transitions.lock(manager, rows[0].id);
-      await this.transitions.recordCreated(manager, order);
-      return order;
-    });
-    if (inserted) return { order: inserted, fresh: true };
+  ): Promise<PtsStoredOrder> {
+    const inserted = alongside
+      ? await this.dataSource.transaction(async (manager) => {
+          const created = await this.transitions.insertCreated(manager, values);
+          if (created) await alongside(manager, created.order.id);
+          return created;
+        })
+      : await this.transitions.insertCreated(this.dataSource.manager, values);
+    if (inserted) return { ...inserted, fresh: true };
     if (values.idempotencyKey !== null) {
       const previous = await this.dataSource.getRepository(PtsOrderEntity).findOneBy({
         account: values.account,

@@ -6,12 +6,11 @@ import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
-import { PtsOrderWriter, type PtsTransitionWrite } from './pts-order-writer.js';
+import { PtsOrderWriter, type PtsNewOrder, type PtsTransitionWrite } from './pts-order-writer.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 import {
   planTransition,
-  ptsStatusEvent,
   type PtsOrderSnapshot,
   type PtsTransitionPlan,
 } from './pts-transition-plan.js';
@@ -259,26 +258,36 @@ export class PtsOrderTransitions {
     return this.writer.write(manager, order, plan, request, options);
   }
 
+  /** A new order and its first record in one statement (`PtsOrderWriter.insertCreated`). */
+  insertCreated(
+    manager: EntityManager,
+    values: PtsNewOrder,
+  ): Promise<{ order: PtsOrderEntity; version: string } | undefined> {
+    return this.writer.insertCreated(manager, values);
+  }
+
   /**
-   * The first history row of a new order, its `created` event with the job that delivers it,
-   * and its create deadline (the first reconciliation), in one statement as a move writes them
-   * (`PtsOrderWriter`): a create's transaction makes one round trip here, not four.
+   * A move of an order the caller has read at `version` (a create's own row), in one
+   * statement and no transaction: written only if the row is still that version. If it
+   * changed meanwhile (a callback or the create deadline came first), the locked `move`
+   * decides on the row as it is now.
    */
-  async recordCreated(manager: EntityManager, order: PtsOrderEntity): Promise<void> {
-    const request: PtsTransitionRequest = { to: 'created', cause: 'create' };
-    await this.writer.write(
-      manager,
-      order,
-      {
-        decision: 'apply',
-        from: null,
-        to: 'created',
-        set: {},
-        fill: {},
-        writes: true,
-        event: ptsStatusEvent(order, null, request),
-      },
-      request,
-    );
+  async moveFrom(
+    order: PtsOrderEntity,
+    version: string,
+    request: PtsTransitionRequest,
+  ): Promise<PtsTransitionResult> {
+    const plan = planTransition(order, request);
+    if (plan.writes) {
+      const written = await this.writer.write(this.dataSource.manager, order, plan, request, {
+        version,
+        readBack: true,
+      });
+      if (written?.order) {
+        if (plan.decision === 'apply') this.committed();
+        return { decision: plan.decision, from: plan.from, order: written.order };
+      }
+    }
+    return this.move(order.id, request);
   }
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
@@ -9,7 +10,31 @@ import { PTS_JOB_QUEUES, type PtsJobs } from './pts-jobs.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { ptsExactTimeSql, type PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 import type { PtsOrderStatus } from './pts-order-status.js';
-import type { PtsOrderSnapshot, PtsTransitionPlan } from './pts-transition-plan.js';
+import {
+  ptsStatusEvent,
+  type PtsOrderSnapshot,
+  type PtsTransitionPlan,
+} from './pts-transition-plan.js';
+
+/** The columns a new order starts with; every other column takes its default. */
+export type PtsNewOrder = Pick<
+  PtsOrderEntity,
+  | 'account'
+  | 'userId'
+  | 'apiVersion'
+  | 'kind'
+  | 'orderId'
+  | 'amount'
+  | 'currency'
+  | 'channel'
+  | 'callbackUrl'
+  | 'redirectUrl'
+  | 'errorUrl'
+  | 'remark'
+  | 'details'
+  | 'idempotencyKey'
+  | 'requestFingerprint'
+>;
 
 /** A transition's plan, or a new order's first record (`from` null: its `created` row). */
 export type PtsWrittenPlan = Omit<PtsTransitionPlan, 'from'> & { from: PtsOrderStatus | null };
@@ -107,54 +132,16 @@ export class PtsOrderWriter {
       `moved AS (
          UPDATE pts_orders SET ${sets.join(', ')}
           WHERE id = :orderRef${options.version !== undefined ? ' AND xmin = :version::xid' : ''}
-          RETURNING ${options.readBack ? this.orderColumns().join(', ') : 'id, next_reconcile_at'}, ${ptsExactTimeSql('status_changed_at')} AS since)`,
+          RETURNING ${options.readBack ? this.returnedColumns() : 'id, next_reconcile_at'}, ${ptsExactTimeSql('status_changed_at')} AS since)`,
     ];
     if (options.callback) {
       ctes.push(`callback AS (${this.callbackInsertSql(options.callback, params)})`);
     }
     if (moved) {
-      params.from = plan.from;
-      params.to = plan.to;
-      params.cause = request.cause;
-      params.detail = request.detail ?? null;
-      params.callbackId = request.callbackId ?? null;
-      params.eventType = PTS_ORDER_STATUS_EVENT;
-      params.eventKey = plan.event!.idempotencyKey;
-      params.payload = JSON.stringify(plan.event);
       const callbackId = options.callback ? '(SELECT id FROM callback)' : ':callbackId::bigint';
-      ctes.push(
-        `history AS (
-           INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
-           SELECT moved.id, :from::text, :to::text, :cause::text, ${callbackId}, :detail::text FROM moved)`,
-        `outbox AS (
-           INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
-           SELECT moved.id, :eventType::text, :eventKey::text, :payload::jsonb FROM moved
-           ON CONFLICT (idempotency_key) DO NOTHING)`,
-        `event_job AS (${this.jobs.insertSql(PTS_JOB_QUEUES.events, {
-          from: 'moved',
-          data: "jsonb_build_object('orderRef', moved.id)",
-        })})`,
-      );
-      if (firstDelayMs !== null) {
-        ctes.push(
-          `reconcile_job AS (${this.jobs.insertSql(
-            PTS_JOB_QUEUES.reconcile,
-            {
-              from: 'moved',
-              // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
-              data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
-              startAfter: 'moved.next_reconcile_at',
-            },
-            this.schedule.wakeUpOptions(),
-          )})`,
-        );
-      }
+      ctes.push(...this.moveCtes(plan, request, params, callbackId, firstDelayMs !== null));
     }
-    const read = options.readBack
-      ? this.orderColumns()
-          .map((column) => `moved.${column}`)
-          .join(', ')
-      : 'moved.id';
+    const read = options.readBack ? this.returnedColumns('moved.') : 'moved.id';
     const select = options.callback
       ? `SELECT ${read}, (SELECT id FROM callback) AS callback_id FROM moved`
       : `SELECT ${read}, NULL AS callback_id FROM moved`;
@@ -175,11 +162,125 @@ export class PtsOrderWriter {
   }
 
   /**
+   * A new order's row with its first record, in one statement and so one round trip, no
+   * transaction needed (A8): the `created` row, its history row, its `created` event with the
+   * job that delivers it, and its create deadline (the first reconciliation). The id is made
+   * here, so the event is complete before the statement runs. Either unique key (order id,
+   * idempotency key) taken: nothing is written and the answer is `undefined`. The order comes
+   * back as written, with its row version for a checked write after it.
+   */
+  async insertCreated(
+    manager: EntityManager,
+    values: PtsNewOrder,
+  ): Promise<{ order: PtsOrderEntity; version: string } | undefined> {
+    const metadata = this.dataSource.getMetadata(PtsOrderEntity);
+    const row: Record<string, unknown> = { ...values, id: randomUUID(), status: 'created' };
+    const params: Record<string, unknown> = {};
+    const columns: string[] = [];
+    const inserted: string[] = [];
+    for (const [property, value] of Object.entries(row)) {
+      columns.push(metadata.findColumnWithPropertyName(property)!.databaseName);
+      params[`new_${property}`] =
+        property === 'details' && value !== null ? JSON.stringify(value) : value;
+      inserted.push(`:new_${property}`);
+    }
+    const firstDelayMs = this.schedule.firstDelayMs('created', values.kind);
+    if (firstDelayMs !== null) {
+      params.firstDelay = firstDelayMs / 1000;
+      columns.push('next_reconcile_at');
+      inserted.push('now() + make_interval(secs => :firstDelay)');
+    }
+    const request: PtsTransitionRequest = { to: 'created', cause: 'create' };
+    const order = row as unknown as PtsOrderSnapshot;
+    const plan: PtsWrittenPlan = {
+      decision: 'apply',
+      from: null,
+      to: 'created',
+      set: {},
+      fill: {},
+      writes: true,
+      event: ptsStatusEvent(order, null, request),
+    };
+    const ctes = [
+      `moved AS (
+         INSERT INTO pts_orders (${columns.join(', ')}) VALUES (${inserted.join(', ')})
+         ON CONFLICT DO NOTHING
+         RETURNING ${this.returnedColumns()}, xmin::text AS version, ${ptsExactTimeSql('status_changed_at')} AS since)`,
+      ...this.moveCtes(plan, request, params, 'NULL::bigint', firstDelayMs !== null),
+    ];
+    const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
+      `WITH ${ctes.join(',\n')}\nSELECT ${this.returnedColumns('moved.')}, moved.version FROM moved`,
+      params,
+    );
+    const rows = await queryPrepared<Record<string, unknown>>(
+      this.dataSource,
+      manager,
+      sql,
+      parameters,
+    );
+    if (rows.length === 0) return undefined;
+    this.metrics.transitions.inc({ kind: values.kind, status: 'created' });
+    return { order: this.hydrate(rows[0]), version: String(rows[0].version) };
+  }
+
+  /**
+   * What a move writes besides the order row, as CTEs over `moved` (the order row as written):
+   * its history row, outbox event, event wake-up and, when scheduled, next reconciliation.
+   */
+  private moveCtes(
+    plan: PtsWrittenPlan,
+    request: PtsTransitionRequest,
+    params: Record<string, unknown>,
+    callbackId: string,
+    reconciled: boolean,
+  ): string[] {
+    params.from = plan.from;
+    params.to = plan.to;
+    params.cause = request.cause;
+    params.detail = request.detail ?? null;
+    params.callbackId = request.callbackId ?? null;
+    params.eventType = PTS_ORDER_STATUS_EVENT;
+    params.eventKey = plan.event!.idempotencyKey;
+    params.payload = JSON.stringify(plan.event);
+    const ctes = [
+      `history AS (
+         INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
+         SELECT moved.id, :from::text, :to::text, :cause::text, ${callbackId}, :detail::text FROM moved)`,
+      `outbox AS (
+         INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
+         SELECT moved.id, :eventType::text, :eventKey::text, :payload::jsonb FROM moved
+         ON CONFLICT (idempotency_key) DO NOTHING)`,
+      `event_job AS (${this.jobs.insertSql(PTS_JOB_QUEUES.events, {
+        from: 'moved',
+        data: "jsonb_build_object('orderRef', moved.id)",
+      })})`,
+    ];
+    if (reconciled) {
+      ctes.push(
+        `reconcile_job AS (${this.jobs.insertSql(
+          PTS_JOB_QUEUES.reconcile,
+          {
+            from: 'moved',
+            // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
+            data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
+            startAfter: 'moved.next_reconcile_at',
+          },
+          this.schedule.wakeUpOptions(),
+        )})`,
+      );
+    }
+    return ctes;
+  }
+
+  /**
    * Every column of `pts_orders` by name, never `*`: a named prepared statement keeps its
    * result's shape when a migration adds a column (pts-prepared-query.ts).
    */
-  private orderColumns(): string[] {
-    return this.dataSource.getMetadata(PtsOrderEntity).columns.map((c) => c.databaseName);
+  private returnedColumns(prefix = ''): string {
+    return this.dataSource
+      .getMetadata(PtsOrderEntity)
+      .columns.map((c) => prefix + c.databaseName)
+      .join(', ');
   }
 
   /** A returned row as the entity, each value as TypeORM's own reads hydrate it. */
