@@ -170,10 +170,13 @@ describe('payments and withdrawals end to end (admin API, sandbox, real PostgreS
     const orderId = `overtaken-${Date.now()}`;
     const userId = service.credentials.userId;
     service.sandbox.setFault({ kind: 'delay', ms: 1000, endpoint: 'payment', orderId, times: 1 });
-    const answer = createPayment({ orderId, amount: '42.00', currency: 'PHP', channel: 'QRPH' });
-    const pending = new Promise<request.Response>((resolve, reject) =>
-      answer.then(resolve, reject),
-    );
+    // Sent now (`then` starts a supertest request), awaited once the callback is in.
+    const pending = createPayment({
+      orderId,
+      amount: '42.00',
+      currency: 'PHP',
+      channel: 'QRPH',
+    }).then((res) => res);
     await eventually(() => service.sandbox.order(userId, orderId), 5000, 'the sandbox has it');
     await service.sandbox.settle(userId, orderId, 'pay');
     await eventually(
