@@ -166,19 +166,18 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     });
     await service.sandbox.settle(service.credentials.userId, 'stale-1', 'pay');
     await eventually(() => queriesOf(service, 'stale-1').length === 1, 8000, 'the failed query');
-    // The wake-up the create enqueued for its deadline (`created` + timeout + 5 s) is still
-    // waiting in the queue; it comes due while the failed query waits for its retry. Run it now,
-    // as the worker would then.
-    const jobs = service.app.get(PtsJobs);
-    const [left] = await service.db.dataSource.query<{ id: string; data: object }[]>(
-      `SELECT id, data FROM "${jobs.schema}".job
-        WHERE name = $1 AND state = 'created' AND data->>'orderRef' = $2`,
-      [PTS_JOB_QUEUES.reconcile, created.id],
+    // A wake-up left from an earlier step (a move that did not reschedule the one before it,
+    // as a callback's does not) comes due while the failed query waits for its retry: here the
+    // `created` step's, as its deadline would have been sent. Run it now, as a worker would.
+    const [{ since }] = await service.db.dataSource.query<{ since: string }[]>(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
+         FROM pts_orders WHERE id = $1`,
+      [created.id],
     );
-    expect(left).toBeDefined();
+    const left = { id: 'left-from-created', data: { orderRef: created.id, since, attempt: 0 } };
     await service.app
       .get(PtsOrderReconciler)
-      .wake({ id: left.id, data: left.data as { orderRef: string }, retryCount: 0, retryLimit: 4 });
+      .wake({ id: left.id, data: left.data, retryCount: 0, retryLimit: 4 });
 
     const done = await until(service, 'stale-1', (o) => o.status === 'success', 15_000);
     expect(done.history.at(-1)).toMatchObject({ to: 'success', cause: 'reconcile' });
@@ -188,6 +187,46 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     // leftover wake-up the moment it ran.
     const at = queries.map((q) => Date.parse(q.at));
     expect(at[1] - at[0]).toBeGreaterThanOrEqual(1000);
+  });
+
+  /** The reconciliation wake-ups ever sent for an order, whatever their state: since and state. */
+  async function wakeUpsOf(orderRef: string): Promise<{ since: string; state: string }[]> {
+    const jobs = service.app.get(PtsJobs);
+    return service.db.dataSource.query(
+      `SELECT data->>'since' AS since, state FROM "${jobs.schema}".job
+        WHERE name = $1 AND data->>'orderRef' = $2`,
+      [PTS_JOB_QUEUES.reconcile, orderRef],
+    );
+  }
+
+  it("moves a create's deadline wake-up to the first query, rather than leaving it to run for nothing", async () => {
+    const created = await service.app
+      .get(PtsPayments)
+      .createPayment({ orderId: 'moved-1', amount: '2.00', currency: 'PHP', channel: 'QRPH' });
+    expect(created.status).toBe('waiting');
+    const [{ since }] = await service.db.dataSource.query<{ since: string }[]>(
+      `SELECT to_char(status_changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
+         FROM pts_orders WHERE id = $1`,
+      [created.id],
+    );
+    // One wake-up in all, for the `waiting` step (taken or not by now): none left for `created`.
+    const wakeUps = await wakeUpsOf(created.id);
+    expect(wakeUps.map((w) => w.since)).toEqual([since]);
+    await until(service, 'moved-1', () => queriesOf(service, 'moved-1').length === 1);
+  });
+
+  it('deletes the deadline wake-up of a create the gateway refused', async () => {
+    service.sandbox.setFault({ kind: 'error', code: '1001', endpoint: 'payment', times: 1 });
+    const res = await request(service.url)
+      .post('/admin/payments')
+      .set(admin)
+      .send({ orderId: 'refused-1', amount: '1.00', currency: 'PHP', channel: 'QRPH' });
+    expect(res.status).toBe(422);
+    expect(res.body.order).toMatchObject({ status: 'rejected' });
+    const [{ id }] = await service.db.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM pts_orders WHERE order_id = 'refused-1'`,
+    );
+    expect(await wakeUpsOf(id)).toEqual([]);
   });
 
   it('rejects an unknown order that PTS never saw once its grace has passed', async () => {

@@ -52,6 +52,14 @@ export interface PtsJobWorkOptions {
   workers?: number;
 }
 
+/**
+ * A job no worker has taken, compared as text: so the planner cannot match pg-boss's partial
+ * index of waiting jobs (`state < 'active'`) and finds the one row by its primary key. With
+ * statistics taken on an empty queue, a cached plan otherwise scans that index whole, every
+ * waiting wake-up of the queue, on each move.
+ */
+const NOT_TAKEN = "j.state::text = 'created'";
+
 const SHORT_QUEUES: readonly PtsJobQueue[] = [PTS_JOB_QUEUES.sweep, PTS_JOB_QUEUES.retention];
 
 /**
@@ -213,11 +221,12 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
    * of its own (docs/reconciliation.md, "The callback path's statements"). The row is the one
    * pg-boss's own `send` writes (its `insertJob` for pg-boss 10, pinned in package.json), with
    * the queue's policy, dead letter and retention looked up the same way.
-   * `data` and `startAfter` are SQL expressions over `source` (start: now when absent).
+   * `data`, `startAfter` and `id` are SQL expressions over `source` (start: now when absent;
+   * id: pg-boss's default, a random UUID).
    */
   insertSql(
     queue: PtsJobQueue,
-    source: { from: string; data: string; startAfter?: string; where?: string },
+    source: { from: string; data: string; startAfter?: string; where?: string; id?: string },
     options: PtsJobSendOptions = {},
   ): string {
     if (typeof options.startAfter === 'string') {
@@ -230,15 +239,43 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
         ? 'now()'
         : `now() + ${Number(options.startAfter)} * interval '1 second'`);
     const delay = o.retryBackoff ? Math.max(o.retryDelay, 1) : o.retryDelay;
-    return `INSERT INTO ${this.schema}.job (name, data, start_after, dead_letter, expire_in,
+    return `INSERT INTO ${this.schema}.job (${source.id ? 'id, ' : ''}name, data, start_after, dead_letter, expire_in,
               keep_until, retry_limit, retry_delay, retry_backoff, policy)
-       SELECT q.name, ${source.data}, ${start}, q.dead_letter,
+       SELECT ${source.id ? `${source.id}, ` : ''}q.name, ${source.data}, ${start}, q.dead_letter,
               ${Number(o.expireInSeconds)} * interval '1 second',
-              ${start} + COALESCE(q.retention_minutes * interval '1 minute', interval '14 days'),
+              ${this.keepUntilSql(start)},
               ${Number(o.retryLimit)}, ${Number(delay)}, ${o.retryBackoff ? 'true' : 'false'}, q.policy
          FROM ${source.from} JOIN ${this.schema}.queue q ON q.name = '${queue}'
         ${source.where ? `WHERE ${source.where}` : ''}
        ON CONFLICT DO NOTHING`;
+  }
+
+  /**
+   * SQL that moves a job of `queue` that no worker has taken yet (state `created`) to a new
+   * start and data, for a data-modifying CTE; `RETURNING id`, so nothing comes back when the
+   * job was taken meanwhile (the caller then enqueues a new one). A wake-up that is replaced
+   * this way never runs for nothing, and no second row is written. `id`, `data` and
+   * `startAfter` are SQL expressions over `source`. Retry settings stay as the job was sent.
+   */
+  rescheduleSql(
+    queue: PtsJobQueue,
+    source: { from: string; id: string; data: string; startAfter: string },
+  ): string {
+    return `UPDATE ${this.schema}.job j SET data = ${source.data}, start_after = ${source.startAfter},
+              keep_until = ${this.keepUntilSql(source.startAfter)}
+         FROM ${source.from} JOIN ${this.schema}.queue q ON q.name = '${queue}'
+        WHERE j.name = '${queue}' AND j.id = ${source.id} AND ${NOT_TAKEN}
+       RETURNING j.id`;
+  }
+
+  /** SQL that deletes a job of `queue` no worker has taken yet (`id`: an SQL expression). */
+  cancelSql(queue: PtsJobQueue, id: string): string {
+    return `DELETE FROM ${this.schema}.job j WHERE j.name = '${queue}' AND j.id = ${id} AND ${NOT_TAKEN}`;
+  }
+
+  /** When pg-boss may drop a job that was never taken: its queue's retention after its start. */
+  private keepUntilSql(start: string): string {
+    return `${start} + COALESCE(q.retention_minutes * interval '1 minute', interval '14 days')`;
   }
 
   /** Tells this instance's workers of `queue` to look now (after a commit that enqueued). */

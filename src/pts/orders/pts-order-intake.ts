@@ -9,7 +9,7 @@ import {
 } from '../errors/pts-error.js';
 import { PtsDuplicateOrderError, PtsIdempotencyConflictError } from '../errors/pts-order-errors.js';
 import { generatePtsOrderId, PTS_ORDER_ID_PATTERN } from './pts-order-id.js';
-import type { PtsNewOrder } from './pts-order-writer.js';
+import type { PtsCreatedRow, PtsNewOrder } from './pts-order-writer.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import { PtsOrderTransitions, type PtsTransitionRequest } from './pts-order-transitions.js';
 
@@ -46,7 +46,7 @@ export class PtsOrderIntake {
    * Stores the order as `created` with its first history row and event, committed before the
    * request leaves (A8): one statement (`PtsOrderWriter.insertCreated`), or, when `alongside`
    * writes rows that belong to it, one transaction holding both. A fresh order comes with its
-   * row version, for the checked move that follows (`PtsOrderTransitions.moveFrom`).
+   * row version and deadline wake-up, for the checked move that follows (`PtsOrderTransitions.moveFrom`).
    * When its order id or idempotency key is taken: a retry with the same key and request gets
    * the earlier order (`fresh: false`); any other is `PtsIdempotencyConflictError` or
    * `PtsDuplicateOrderError`.

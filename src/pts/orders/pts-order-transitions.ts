@@ -6,7 +6,12 @@ import { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderStatus, PtsTransitionDecision } from './pts-order-status.js';
 import { PtsJobs, PTS_JOB_QUEUES } from './pts-jobs.js';
-import { PtsOrderWriter, type PtsNewOrder, type PtsTransitionWrite } from './pts-order-writer.js';
+import {
+  PtsOrderWriter,
+  type PtsCreatedRow,
+  type PtsNewOrder,
+  type PtsTransitionWrite,
+} from './pts-order-writer.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { PtsReconcileSchedule } from './pts-reconcile-schedule.js';
 import {
@@ -259,29 +264,28 @@ export class PtsOrderTransitions {
   }
 
   /** A new order and its first record in one statement (`PtsOrderWriter.insertCreated`). */
-  insertCreated(
-    manager: EntityManager,
-    values: PtsNewOrder,
-  ): Promise<{ order: PtsOrderEntity; version: string } | undefined> {
+  insertCreated(manager: EntityManager, values: PtsNewOrder): Promise<PtsCreatedRow | undefined> {
     return this.writer.insertCreated(manager, values);
   }
 
   /**
-   * A move of an order the caller has read at `version` (a create's own row), in one
-   * statement and no transaction: written only if the row is still that version. If it
-   * changed meanwhile (a callback or the create deadline came first), the locked `move`
-   * decides on the row as it is now.
+   * A move of an order the caller wrote itself (a create's own row, `PtsCreatedRow`), in one
+   * statement and no transaction: written only if the row is still that version, and its
+   * deadline's wake-up is rescheduled rather than left to run for nothing. If the row changed
+   * meanwhile (a callback or the create deadline came first), the locked `move` decides on the
+   * row as it is now.
    */
   async moveFrom(
-    order: PtsOrderEntity,
-    version: string,
+    created: PtsCreatedRow,
     request: PtsTransitionRequest,
   ): Promise<PtsTransitionResult> {
+    const { order, version, wakeUp } = created;
     const plan = planTransition(order, request);
     if (plan.writes) {
       const written = await this.writer.write(this.dataSource.manager, order, plan, request, {
         version,
         readBack: true,
+        wakeUp,
       });
       if (written?.order) {
         if (plan.decision === 'apply') this.committed();

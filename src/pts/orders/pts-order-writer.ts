@@ -36,6 +36,13 @@ export type PtsNewOrder = Pick<
   | 'requestFingerprint'
 >;
 
+/** A new order as written: the row, its version, and its deadline's wake-up job if it has one. */
+export interface PtsCreatedRow {
+  order: PtsOrderEntity;
+  version: string;
+  wakeUp?: string;
+}
+
 /** A transition's plan, or a new order's first record (`from` null: its `created` row). */
 export type PtsWrittenPlan = Omit<PtsTransitionPlan, 'from'> & { from: PtsOrderStatus | null };
 
@@ -75,6 +82,12 @@ export interface PtsTransitionWrite {
   callback?: PtsCallbackRow;
   /** The order row as written comes back (`order`), so no read after the write is needed. */
   readBack?: boolean;
+  /**
+   * The order's reconciliation wake-up still waiting to run (a create's deadline): a move
+   * reschedules it to the next due time, or deletes it when the schedule ends, instead of
+   * leaving it to wake up for nothing.
+   */
+  wakeUp?: string;
 }
 
 /**
@@ -139,7 +152,8 @@ export class PtsOrderWriter {
     }
     if (moved) {
       const callbackId = options.callback ? '(SELECT id FROM callback)' : ':callbackId::bigint';
-      ctes.push(...this.moveCtes(plan, request, params, callbackId, firstDelayMs !== null));
+      const reconcile = { scheduled: firstDelayMs !== null, wakeUp: options.wakeUp };
+      ctes.push(...this.moveCtes(plan, request, params, callbackId, reconcile));
     }
     const read = options.readBack ? this.returnedColumns('moved.') : 'moved.id';
     const select = options.callback
@@ -167,12 +181,13 @@ export class PtsOrderWriter {
    * job that delivers it, and its create deadline (the first reconciliation). The id is made
    * here, so the event is complete before the statement runs. Either unique key (order id,
    * idempotency key) taken: nothing is written and the answer is `undefined`. The order comes
-   * back as written, with its row version for a checked write after it.
+   * back as written, with its row version for a checked write after it and the id of its
+   * deadline's wake-up (for that write to reschedule).
    */
   async insertCreated(
     manager: EntityManager,
     values: PtsNewOrder,
-  ): Promise<{ order: PtsOrderEntity; version: string } | undefined> {
+  ): Promise<PtsCreatedRow | undefined> {
     const metadata = this.dataSource.getMetadata(PtsOrderEntity);
     const row: Record<string, unknown> = { ...values, id: randomUUID(), status: 'created' };
     const params: Record<string, unknown> = {};
@@ -185,6 +200,7 @@ export class PtsOrderWriter {
       inserted.push(`:new_${property}`);
     }
     const firstDelayMs = this.schedule.firstDelayMs('created', values.kind);
+    const wakeUp = firstDelayMs === null ? undefined : randomUUID();
     if (firstDelayMs !== null) {
       params.firstDelay = firstDelayMs / 1000;
       columns.push('next_reconcile_at');
@@ -206,7 +222,10 @@ export class PtsOrderWriter {
          INSERT INTO pts_orders (${columns.join(', ')}) VALUES (${inserted.join(', ')})
          ON CONFLICT DO NOTHING
          RETURNING ${this.returnedColumns()}, xmin::text AS version, ${ptsExactTimeSql('status_changed_at')} AS since)`,
-      ...this.moveCtes(plan, request, params, 'NULL::bigint', firstDelayMs !== null),
+      ...this.moveCtes(plan, request, params, 'NULL::bigint', {
+        scheduled: firstDelayMs !== null,
+        newWakeUp: wakeUp,
+      }),
     ];
     const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
       `WITH ${ctes.join(',\n')}\nSELECT ${this.returnedColumns('moved.')}, moved.version FROM moved`,
@@ -220,19 +239,22 @@ export class PtsOrderWriter {
     );
     if (rows.length === 0) return undefined;
     this.metrics.transitions.inc({ kind: values.kind, status: 'created' });
-    return { order: this.hydrate(rows[0]), version: String(rows[0].version) };
+    return { order: this.hydrate(rows[0]), version: String(rows[0].version), wakeUp };
   }
 
   /**
    * What a move writes besides the order row, as CTEs over `moved` (the order row as written):
-   * its history row, outbox event, event wake-up and, when scheduled, next reconciliation.
+   * its history row, outbox event, event wake-up and, when scheduled, its next reconciliation
+   * wake-up: `newWakeUp` is the id a new one gets; `wakeUp` an earlier one still waiting, moved
+   * to the new due time (a new one only if a worker took it meanwhile) or, when the schedule
+   * ends, deleted.
    */
   private moveCtes(
     plan: PtsWrittenPlan,
     request: PtsTransitionRequest,
     params: Record<string, unknown>,
     callbackId: string,
-    reconciled: boolean,
+    reconcile: { scheduled: boolean; wakeUp?: string; newWakeUp?: string },
   ): string[] {
     params.from = plan.from;
     params.to = plan.to;
@@ -255,20 +277,43 @@ export class PtsOrderWriter {
         data: "jsonb_build_object('orderRef', moved.id)",
       })})`,
     ];
-    if (reconciled) {
-      ctes.push(
-        `reconcile_job AS (${this.jobs.insertSql(
-          PTS_JOB_QUEUES.reconcile,
-          {
-            from: 'moved',
-            // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
-            data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
-            startAfter: 'moved.next_reconcile_at',
-          },
-          this.schedule.wakeUpOptions(),
-        )})`,
-      );
+    if (reconcile.wakeUp !== undefined) params.wakeUp = reconcile.wakeUp;
+    if (reconcile.newWakeUp !== undefined) params.newWakeUp = reconcile.newWakeUp;
+    if (!reconcile.scheduled) {
+      if (reconcile.wakeUp !== undefined) {
+        ctes.push(
+          `wake_up_cancelled AS (${this.jobs.cancelSql(PTS_JOB_QUEUES.reconcile, ':wakeUp::uuid')})`,
+        );
+      }
+      return ctes;
     }
+    // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
+    const wakeUp = {
+      from: 'moved',
+      data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
+      startAfter: 'moved.next_reconcile_at',
+    };
+    let where: string | undefined;
+    if (reconcile.wakeUp !== undefined) {
+      ctes.push(
+        `wake_up_moved AS (${this.jobs.rescheduleSql(PTS_JOB_QUEUES.reconcile, {
+          ...wakeUp,
+          id: ':wakeUp::uuid',
+        })})`,
+      );
+      where = 'NOT EXISTS (SELECT 1 FROM wake_up_moved)';
+    }
+    ctes.push(
+      `reconcile_job AS (${this.jobs.insertSql(
+        PTS_JOB_QUEUES.reconcile,
+        {
+          ...wakeUp,
+          where,
+          id: reconcile.newWakeUp === undefined ? undefined : ':newWakeUp::uuid',
+        },
+        this.schedule.wakeUpOptions(),
+      )})`,
+    );
     return ctes;
   }
 

@@ -141,7 +141,7 @@ export class PtsPayments {
     try {
       const patch = await this.send(kind, account, orderId, input);
       return (
-        await this.transitions.moveFrom(stored.order, stored.version, {
+        await this.transitions.moveFrom(stored, {
           to: 'waiting',
           cause: 'gateway_accepted',
           patch: { ...patch, ptsStatus: '0000' },
@@ -150,11 +150,7 @@ export class PtsPayments {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const failure = failedCreate(error, message);
-      const { order } = await this.transitions.moveFrom(
-        stored.order,
-        stored.version,
-        failure.request,
-      );
+      const { order } = await this.transitions.moveFrom(stored, failure.request);
       this.logger.warn(
         `${kind} ${orderId} (${account.name}) is ${order.status}: ${error instanceof Error ? error.name : 'Error'} ${failure.code}`,
       );
