@@ -26,6 +26,7 @@ import {
   ratio,
   type PhaseTiming,
 } from '../e2e/interleave.js';
+import { CpuLedger, postgresCpuMs, processCpuMs } from '../e2e/cpu-ledger.js';
 import { LoadDriver } from '../e2e/load-driver.js';
 import { startSandboxProcess } from '../e2e/sandbox-process.js';
 import { freePort, NodeProcess, RssSampler, SERVICE_NODE_ARGS } from '../e2e/node-process.js';
@@ -113,12 +114,23 @@ async function main(): Promise<void> {
     const sandboxRss = new RssSampler(sandbox.process);
     serviceRss.start();
     sandboxRss.start();
+    const cpu = new CpuLedger([
+      { name: 'service', cpuMs: () => service.cpuMs() },
+      { name: 'sandbox', cpuMs: () => sandbox.process.cpuMs() },
+      { name: 'load generator', cpuMs: () => processCpuMs(load.pid) },
+      { name: 'bare client', cpuMs: () => processCpuMs(bare.pid) },
+      { name: 'PostgreSQL', cpuMs: postgresCpuMs },
+    ]);
     const stats = await interleave(
       [
         { name: 'service', driver: load, job: 'service-create' },
         { name: 'bare', driver: bare, job: 'bare-create' },
       ],
       TIMING,
+      async (side, _result, round) => {
+        if (round < 0) cpu.reset();
+        else cpu.charge(side.name);
+      },
     );
     const [s, b] = stats;
     for (const side of stats) {
@@ -159,6 +171,8 @@ async function main(): Promise<void> {
       `    last round / first round: service ${trend(s.perRound)}, bare ${trend(b.perRound)}; ` +
         `sandbox orders at the end ${(s.requests + s.warmupRequests + b.requests + b.warmupRequests).toLocaleString('en')}, state file ${(stateBytes / 1024).toFixed(0)} KB`,
     );
+    console.log(`    CPU ms per create, service side: ${cpu.perRequest('service', s.requests)}`);
+    console.log(`    CPU ms per create, bare side:    ${cpu.perRequest('bare', b.requests)}`);
     console.log(
       `    RSS max / VmHWM: service ${svcMem.maxRssMb.toFixed(0)} / ${svcMem.hwmMb.toFixed(0)} MB, sandbox ${sbxMem.maxRssMb.toFixed(0)} / ${sbxMem.hwmMb.toFixed(0)} MB`,
     );

@@ -44,6 +44,11 @@ export class LoadDriver {
     return new LoadDriver(child);
   }
 
+  /** The load child's process id (its CPU is charged in bench/e2e/cpu-ledger.ts). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   define(job: LoadJob): void {
     this.send({ type: 'define', job });
   }

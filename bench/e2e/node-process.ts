@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { processCpuMs } from './cpu-ledger.js';
 
 /**
  * The node arguments `npm start` gives the service (package.json `config.serviceNodeArgs`: the
@@ -88,10 +89,7 @@ export class NodeProcess {
 
   /** CPU time (user + system) the process has used so far, in ms, from /proc. */
   cpuMs(): number {
-    // Fields after the command name (which may hold spaces): utime and stime are 14 and 15.
-    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    return processCpuMs(this.pid);
   }
 
   tail(lines = 30): string {
@@ -138,9 +136,6 @@ export class RssSampler {
     return { maxRssMb: this.maxRssMb, hwmMb };
   }
 }
-
-/** `getconf CLK_TCK` on Linux (x64 and arm64 alike). */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
