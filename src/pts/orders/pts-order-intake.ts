@@ -15,9 +15,12 @@ import { PtsOrderTransitions, type PtsTransitionRequest } from './pts-order-tran
 
 export type { PtsNewOrder } from './pts-order-writer.js';
 
-/** A create's row: new (with its row version), or the earlier order of an idempotent retry. */
+/**
+ * A create's row: new (with its row version and deadline wake-up), or the earlier order of an
+ * idempotent retry.
+ */
 export type PtsStoredOrder =
-  { fresh: true; order: PtsOrderEntity; version: string } | { fresh: false; order: PtsOrderEntity };
+  ({ fresh: true } & PtsCreatedRow) | { fresh: false; order: PtsOrderEntity };
 
 /** The order id a caller gave, checked, or a generated one (sortable, URL-safe; A9). */
 export function checkedOrderId(orderId: string | undefined): string {
@@ -46,7 +49,8 @@ export class PtsOrderIntake {
    * Stores the order as `created` with its first history row and event, committed before the
    * request leaves (A8): one statement (`PtsOrderWriter.insertCreated`), or, when `alongside`
    * writes rows that belong to it, one transaction holding both. A fresh order comes with its
-   * row version and deadline wake-up, for the checked move that follows (`PtsOrderTransitions.moveFrom`).
+   * row version and deadline wake-up, for the checked move that follows
+   * (`PtsOrderTransitions.moveFrom`).
    * When its order id or idempotency key is taken: a retry with the same key and request gets
    * the earlier order (`fresh: false`); any other is `PtsIdempotencyConflictError` or
    * `PtsDuplicateOrderError`.
