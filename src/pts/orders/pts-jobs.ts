@@ -268,6 +268,16 @@ export class PtsJobs implements OnModuleInit, BeforeApplicationShutdown {
        RETURNING j.id`;
   }
 
+  /**
+   * SQL that selects a job of `queue` no worker has taken yet and locks it to the end of the
+   * transaction, for a CTE: pg-boss's fetch skips locked jobs, so whatever the same statement
+   * writes is committed before any worker can take the job and look for it. Nothing when a
+   * worker has it already (after waiting for that worker's fetch to commit).
+   */
+  heldSql(queue: PtsJobQueue, id: string): string {
+    return `SELECT j.id FROM ${this.schema}.job j WHERE j.name = '${queue}' AND j.id = ${id} AND ${NOT_TAKEN} FOR UPDATE OF j`;
+  }
+
   /** SQL that deletes a job of `queue` no worker has taken yet (`id`: an SQL expression). */
   cancelSql(queue: PtsJobQueue, id: string): string {
     return `DELETE FROM ${this.schema}.job j WHERE j.name = '${queue}' AND j.id = ${id} AND ${NOT_TAKEN}`;

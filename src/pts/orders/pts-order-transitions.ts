@@ -270,8 +270,9 @@ export class PtsOrderTransitions {
 
   /**
    * A move of an order the caller wrote itself (a create's own row, `PtsCreatedRow`), in one
-   * statement and no transaction: written only if the row is still that version, and its
-   * deadline's wake-up is rescheduled rather than left to run for nothing. If the row changed
+   * statement and no transaction: written only if the row is still that version, its
+   * deadline's wake-up is rescheduled rather than left to run for nothing, and its event goes
+   * with the `created` one's wake-up while that still waits. If the row changed
    * meanwhile (a callback or the create deadline came first), the locked `move` decides on the
    * row as it is now.
    */
@@ -279,13 +280,14 @@ export class PtsOrderTransitions {
     created: PtsCreatedRow,
     request: PtsTransitionRequest,
   ): Promise<PtsTransitionResult> {
-    const { order, version, wakeUp } = created;
+    const { order, version, wakeUp, eventWakeUp } = created;
     const plan = planTransition(order, request);
     if (plan.writes) {
       const written = await this.writer.write(this.dataSource.manager, order, plan, request, {
         version,
         readBack: true,
         wakeUp,
+        eventWakeUp,
       });
       if (written?.order) {
         if (plan.decision === 'apply') this.committed();

@@ -36,11 +36,14 @@ export type PtsNewOrder = Pick<
   | 'requestFingerprint'
 >;
 
-/** A new order as written: the row, its version, and its deadline's wake-up job if it has one. */
+/** A new order as written: the row, its version, and the ids of the wake-ups it sent. */
 export interface PtsCreatedRow {
   order: PtsOrderEntity;
   version: string;
+  /** Its deadline's reconciliation wake-up (payments and withdrawals). */
   wakeUp?: string;
+  /** The wake-up that delivers its `created` event. */
+  eventWakeUp: string;
 }
 
 /** A transition's plan, or a new order's first record (`from` null: its `created` row). */
@@ -88,6 +91,11 @@ export interface PtsTransitionWrite {
    * leaving it to wake up for nothing.
    */
   wakeUp?: string;
+  /**
+   * The order's event wake-up still waiting to run (a create's): while it waits, it delivers
+   * this move's event too, and the move sends none of its own.
+   */
+  eventWakeUp?: string;
 }
 
 /**
@@ -152,8 +160,12 @@ export class PtsOrderWriter {
     }
     if (moved) {
       const callbackId = options.callback ? '(SELECT id FROM callback)' : ':callbackId::bigint';
-      const reconcile = { scheduled: firstDelayMs !== null, wakeUp: options.wakeUp };
-      ctes.push(...this.moveCtes(plan, request, params, callbackId, reconcile));
+      const wakeUps = {
+        scheduled: firstDelayMs !== null,
+        wakeUp: options.wakeUp,
+        eventWakeUp: options.eventWakeUp,
+      };
+      ctes.push(...this.moveCtes(plan, request, params, callbackId, wakeUps));
     }
     const read = options.readBack ? this.returnedColumns('moved.') : 'moved.id';
     const select = options.callback
@@ -201,6 +213,7 @@ export class PtsOrderWriter {
     }
     const firstDelayMs = this.schedule.firstDelayMs('created', values.kind);
     const wakeUp = firstDelayMs === null ? undefined : randomUUID();
+    const eventWakeUp = randomUUID();
     if (firstDelayMs !== null) {
       params.firstDelay = firstDelayMs / 1000;
       columns.push('next_reconcile_at');
@@ -225,6 +238,7 @@ export class PtsOrderWriter {
       ...this.moveCtes(plan, request, params, 'NULL::bigint', {
         scheduled: firstDelayMs !== null,
         newWakeUp: wakeUp,
+        newEventWakeUp: eventWakeUp,
       }),
     ];
     const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
@@ -239,7 +253,12 @@ export class PtsOrderWriter {
     );
     if (rows.length === 0) return undefined;
     this.metrics.transitions.inc({ kind: values.kind, status: 'created' });
-    return { order: this.hydrate(rows[0]), version: String(rows[0].version), wakeUp };
+    return {
+      order: this.hydrate(rows[0]),
+      version: String(rows[0].version),
+      wakeUp,
+      eventWakeUp,
+    };
   }
 
   /**
@@ -247,14 +266,22 @@ export class PtsOrderWriter {
    * its history row, outbox event, event wake-up and, when scheduled, its next reconciliation
    * wake-up: `newWakeUp` is the id a new one gets; `wakeUp` an earlier one still waiting, moved
    * to the new due time (a new one only if a worker took it meanwhile) or, when the schedule
-   * ends, deleted.
+   * ends, deleted. `eventWakeUp`, an event wake-up still waiting, is held by this statement and
+   * delivers this event too (a new one only if a worker took it meanwhile); `newEventWakeUp` is
+   * the id a new one gets.
    */
   private moveCtes(
     plan: PtsWrittenPlan,
     request: PtsTransitionRequest,
     params: Record<string, unknown>,
     callbackId: string,
-    reconcile: { scheduled: boolean; wakeUp?: string; newWakeUp?: string },
+    reconcile: {
+      scheduled: boolean;
+      wakeUp?: string;
+      newWakeUp?: string;
+      eventWakeUp?: string;
+      newEventWakeUp?: string;
+    },
   ): string[] {
     params.from = plan.from;
     params.to = plan.to;
@@ -272,11 +299,25 @@ export class PtsOrderWriter {
          INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
          SELECT moved.id, :eventType::text, :eventKey::text, :payload::jsonb FROM moved
          ON CONFLICT (idempotency_key) DO NOTHING)`,
+    ];
+    if (reconcile.eventWakeUp !== undefined) {
+      params.eventWakeUp = reconcile.eventWakeUp;
+      ctes.push(
+        `event_wake_up AS (${this.jobs.heldSql(PTS_JOB_QUEUES.events, ':eventWakeUp::uuid')})`,
+      );
+    }
+    if (reconcile.newEventWakeUp !== undefined) params.newEventWakeUp = reconcile.newEventWakeUp;
+    ctes.push(
       `event_job AS (${this.jobs.insertSql(PTS_JOB_QUEUES.events, {
         from: 'moved',
         data: "jsonb_build_object('orderRef', moved.id)",
+        id: reconcile.newEventWakeUp === undefined ? undefined : ':newEventWakeUp::uuid',
+        where:
+          reconcile.eventWakeUp === undefined
+            ? undefined
+            : 'NOT EXISTS (SELECT 1 FROM event_wake_up)',
       })})`,
-    ];
+    );
     if (reconcile.wakeUp !== undefined) params.wakeUp = reconcile.wakeUp;
     if (reconcile.newWakeUp !== undefined) params.newWakeUp = reconcile.newWakeUp;
     if (!reconcile.scheduled) {
