@@ -3,18 +3,14 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { PtsCallbackEntity } from '../callbacks/pts-callback.entity.js';
 import type { PtsCallbackRow } from '../callbacks/pts-callback-store.js';
 import type { PtsOrderMetrics } from '../metrics/pts-order-metrics.js';
-import { PTS_ORDER_STATUS_EVENT } from './pts-order-events.js';
 import { PtsOrderEntity } from './pts-order.entity.js';
 import type { PtsOrderPatch, PtsTransitionRequest } from './pts-order-transitions.js';
-import { PTS_JOB_QUEUES, type PtsJobs } from './pts-jobs.js';
+import type { PtsJobs } from './pts-jobs.js';
+import { ptsMoveCtes } from './pts-move-ctes.js';
 import { queryPrepared } from './pts-prepared-query.js';
 import { ptsExactTimeSql, type PtsReconcileSchedule } from './pts-reconcile-schedule.js';
-import type { PtsOrderStatus } from './pts-order-status.js';
-import {
-  ptsStatusEvent,
-  type PtsOrderSnapshot,
-  type PtsTransitionPlan,
-} from './pts-transition-plan.js';
+import { ptsStatusEvent, type PtsOrderSnapshot } from './pts-transition-plan.js';
+import type { PtsWrittenPlan } from './pts-move-ctes.js';
 
 /** The columns a new order starts with; every other column takes its default. */
 export type PtsNewOrder = Pick<
@@ -45,9 +41,6 @@ export interface PtsCreatedRow {
   /** The wake-up that delivers its `created` event. */
   eventWakeUp: string;
 }
-
-/** A transition's plan, or a new order's first record (`from` null: its `created` row). */
-export type PtsWrittenPlan = Omit<PtsTransitionPlan, 'from'> & { from: PtsOrderStatus | null };
 
 /** Database columns of what a transition may set (`pts_orders`). */
 const ORDER_COLUMNS: Record<keyof PtsOrderPatch | 'status' | 'flags', string> = {
@@ -165,7 +158,9 @@ export class PtsOrderWriter {
         wakeUp: options.wakeUp,
         eventWakeUp: options.eventWakeUp,
       };
-      ctes.push(...this.moveCtes(plan, request, params, callbackId, wakeUps));
+      ctes.push(
+        ...ptsMoveCtes(this.jobs, this.schedule, { plan, request, params, callbackId }, wakeUps),
+      );
     }
     const read = options.readBack ? this.returnedColumns('moved.') : 'moved.id';
     const select = options.callback
@@ -235,11 +230,12 @@ export class PtsOrderWriter {
          INSERT INTO pts_orders (${columns.join(', ')}) VALUES (${inserted.join(', ')})
          ON CONFLICT DO NOTHING
          RETURNING ${this.returnedColumns()}, xmin::text AS version, ${ptsExactTimeSql('status_changed_at')} AS since)`,
-      ...this.moveCtes(plan, request, params, 'NULL::bigint', {
-        scheduled: firstDelayMs !== null,
-        newWakeUp: wakeUp,
-        newEventWakeUp: eventWakeUp,
-      }),
+      ...ptsMoveCtes(
+        this.jobs,
+        this.schedule,
+        { plan, request, params, callbackId: 'NULL::bigint' },
+        { scheduled: firstDelayMs !== null, newWakeUp: wakeUp, newEventWakeUp: eventWakeUp },
+      ),
     ];
     const [sql, parameters] = this.dataSource.driver.escapeQueryWithParameters(
       `WITH ${ctes.join(',\n')}\nSELECT ${this.returnedColumns('moved.')}, moved.version FROM moved`,
@@ -259,103 +255,6 @@ export class PtsOrderWriter {
       wakeUp,
       eventWakeUp,
     };
-  }
-
-  /**
-   * What a move writes besides the order row, as CTEs over `moved` (the order row as written):
-   * its history row, outbox event, event wake-up and, when scheduled, its next reconciliation
-   * wake-up: `newWakeUp` is the id a new one gets; `wakeUp` an earlier one still waiting, moved
-   * to the new due time (a new one only if a worker took it meanwhile) or, when the schedule
-   * ends, deleted. `eventWakeUp`, an event wake-up still waiting, is held by this statement and
-   * delivers this event too (a new one only if a worker took it meanwhile); `newEventWakeUp` is
-   * the id a new one gets.
-   */
-  private moveCtes(
-    plan: PtsWrittenPlan,
-    request: PtsTransitionRequest,
-    params: Record<string, unknown>,
-    callbackId: string,
-    reconcile: {
-      scheduled: boolean;
-      wakeUp?: string;
-      newWakeUp?: string;
-      eventWakeUp?: string;
-      newEventWakeUp?: string;
-    },
-  ): string[] {
-    params.from = plan.from;
-    params.to = plan.to;
-    params.cause = request.cause;
-    params.detail = request.detail ?? null;
-    params.callbackId = request.callbackId ?? null;
-    params.eventType = PTS_ORDER_STATUS_EVENT;
-    params.eventKey = plan.event!.idempotencyKey;
-    params.payload = JSON.stringify(plan.event);
-    const ctes = [
-      `history AS (
-         INSERT INTO pts_order_history (order_ref, from_status, to_status, cause, callback_id, detail)
-         SELECT moved.id, :from::text, :to::text, :cause::text, ${callbackId}, :detail::text FROM moved)`,
-      `outbox AS (
-         INSERT INTO pts_outbox (order_ref, event_type, idempotency_key, payload)
-         SELECT moved.id, :eventType::text, :eventKey::text, :payload::jsonb FROM moved
-         ON CONFLICT (idempotency_key) DO NOTHING)`,
-    ];
-    if (reconcile.eventWakeUp !== undefined) {
-      params.eventWakeUp = reconcile.eventWakeUp;
-      ctes.push(
-        `event_wake_up AS (${this.jobs.heldSql(PTS_JOB_QUEUES.events, ':eventWakeUp::uuid')})`,
-      );
-    }
-    if (reconcile.newEventWakeUp !== undefined) params.newEventWakeUp = reconcile.newEventWakeUp;
-    ctes.push(
-      `event_job AS (${this.jobs.insertSql(PTS_JOB_QUEUES.events, {
-        from: 'moved',
-        data: "jsonb_build_object('orderRef', moved.id)",
-        id: reconcile.newEventWakeUp === undefined ? undefined : ':newEventWakeUp::uuid',
-        where:
-          reconcile.eventWakeUp === undefined
-            ? undefined
-            : 'NOT EXISTS (SELECT 1 FROM event_wake_up)',
-      })})`,
-    );
-    if (reconcile.wakeUp !== undefined) params.wakeUp = reconcile.wakeUp;
-    if (reconcile.newWakeUp !== undefined) params.newWakeUp = reconcile.newWakeUp;
-    if (!reconcile.scheduled) {
-      if (reconcile.wakeUp !== undefined) {
-        ctes.push(
-          `wake_up_cancelled AS (${this.jobs.cancelSql(PTS_JOB_QUEUES.reconcile, ':wakeUp::uuid')})`,
-        );
-      }
-      return ctes;
-    }
-    // PtsReconcileWakeUp: the step it was sent for (docs/reconciliation.md).
-    const wakeUp = {
-      from: 'moved',
-      data: "jsonb_build_object('orderRef', moved.id, 'since', moved.since, 'attempt', 0)",
-      startAfter: 'moved.next_reconcile_at',
-    };
-    let where: string | undefined;
-    if (reconcile.wakeUp !== undefined) {
-      ctes.push(
-        `wake_up_moved AS (${this.jobs.rescheduleSql(PTS_JOB_QUEUES.reconcile, {
-          ...wakeUp,
-          id: ':wakeUp::uuid',
-        })})`,
-      );
-      where = 'NOT EXISTS (SELECT 1 FROM wake_up_moved)';
-    }
-    ctes.push(
-      `reconcile_job AS (${this.jobs.insertSql(
-        PTS_JOB_QUEUES.reconcile,
-        {
-          ...wakeUp,
-          where,
-          id: reconcile.newWakeUp === undefined ? undefined : ':newWakeUp::uuid',
-        },
-        this.schedule.wakeUpOptions(),
-      )})`,
-    );
-    return ctes;
   }
 
   /**
