@@ -2,9 +2,10 @@ import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsJobs, PTS_JOB_QUEUES, type PtsJobQueue } from '../../src/pts/orders/pts-jobs.js';
 import { PtsOrderTransitions } from '../../src/pts/orders/pts-order-transitions.js';
-import type { PtsNewOrder } from '../../src/pts/orders/pts-order-writer.js';
+import type { PtsCreatedRow, PtsNewOrder } from '../../src/pts/orders/pts-order-writer.js';
 import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.js';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
+import { exactTimeOf } from '../support/test-database.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 
 /**
@@ -40,14 +41,8 @@ describe("a create's wake-ups, reused by its move while they wait", () => {
     );
   }
 
-  async function sinceOf(orderRef: string): Promise<string> {
-    const [{ since }] = await service.db.dataSource.query<{ since: string }[]>(
-      `SELECT to_char(status_changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
-         FROM pts_orders WHERE id = $1`,
-      [orderRef],
-    );
-    return since;
-  }
+  const sinceOf = (orderRef: string) =>
+    exactTimeOf(service.db.dataSource, orderRef, 'status_changed_at');
 
   function newOrder(): PtsNewOrder {
     return {
@@ -67,6 +62,14 @@ describe("a create's wake-ups, reused by its move while they wait", () => {
       idempotencyKey: null,
       requestFingerprint: null,
     };
+  }
+
+  /** A new order's first statement alone, as a create runs it before its request leaves. */
+  async function insertOrder(): Promise<PtsCreatedRow> {
+    const manager = service.app.get(DataSource).manager;
+    const created = await service.app.get(PtsOrderTransitions).insertCreated(manager, newOrder());
+    if (!created) throw new Error('not inserted');
+    return created;
   }
 
   const accepted = {
@@ -99,11 +102,7 @@ describe("a create's wake-ups, reused by its move while they wait", () => {
 
   it('sends wake-ups of its own when a worker took the create’s meanwhile', async () => {
     const transitions = service.app.get(PtsOrderTransitions);
-    const created = await transitions.insertCreated(
-      service.app.get(DataSource).manager,
-      newOrder(),
-    );
-    if (!created) throw new Error('not inserted');
+    const created = await insertOrder();
     const schema = service.app.get(PtsJobs).schema;
     // Taken, as pg-boss's fetch leaves a job it hands to a worker.
     await service.db.dataSource.query(
@@ -122,11 +121,7 @@ describe("a create's wake-ups, reused by its move while they wait", () => {
 
   it('takes the locked move, and keeps the wake-ups, when the order changed after the insert', async () => {
     const transitions = service.app.get(PtsOrderTransitions);
-    const created = await transitions.insertCreated(
-      service.app.get(DataSource).manager,
-      newOrder(),
-    );
-    if (!created) throw new Error('not inserted');
+    const created = await insertOrder();
     // A callback that overtook the answer, as far as the row version goes.
     await service.db.dataSource.query(`UPDATE pts_orders SET remark = 'touched' WHERE id = $1`, [
       created.order.id,

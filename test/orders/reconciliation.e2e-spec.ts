@@ -5,6 +5,7 @@ import { PtsOrderReconciler } from '../../src/pts/orders/pts-order-reconciler.js
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { ADMIN_KEY, startTestService, type TestService } from '../support/test-service.js';
+import { exactTimeOf } from '../support/test-database.js';
 import { eventually, quietFor } from '../support/waiting.js';
 
 type OrderBody = {
@@ -42,6 +43,14 @@ function queriesOf(service: TestService, orderId: string) {
   );
 }
 
+/** `POST /admin/payments` of one PHP payment with our order id. */
+function adminCreate(service: TestService, orderId: string, amount: string) {
+  return request(service.url)
+    .post('/admin/payments')
+    .set(admin)
+    .send({ orderId, amount, currency: 'PHP', channel: 'QRPH' });
+}
+
 /** Callbacks go nowhere (port 9 refuses): only reconciliation can learn what happened. */
 function lostCallbacks(label: string, reconcileDelays: string) {
   return startTestService({
@@ -65,10 +74,7 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
 
   it('settles a create that timed out and was then paid at the gateway, with no admin call', async () => {
     service.sandbox.setFault({ kind: 'delay', ms: 1500, endpoint: 'payment', times: 1 });
-    const res = await request(service.url)
-      .post('/admin/payments')
-      .set(admin)
-      .send({ orderId: 'late-1', amount: '12.50', currency: 'PHP', channel: 'QRPH' });
+    const res = await adminCreate(service, 'late-1', '12.50');
     expect(res.status).toBe(504);
     expect(res.body.order).toMatchObject({ status: 'unknown' });
     await service.sandbox.settle(service.credentials.userId, 'late-1', 'pay');
@@ -169,11 +175,7 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
     // A wake-up left from an earlier step (a move that did not reschedule the one before it,
     // as a callback's does not) comes due while the failed query waits for its retry: here the
     // `created` step's, as its deadline would have been sent. Run it now, as a worker would.
-    const [{ since }] = await service.db.dataSource.query<{ since: string }[]>(
-      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
-         FROM pts_orders WHERE id = $1`,
-      [created.id],
-    );
+    const since = await exactTimeOf(service.db.dataSource, created.id, 'created_at');
     const left = { id: 'left-from-created', data: { orderRef: created.id, since, attempt: 0 } };
     await service.app
       .get(PtsOrderReconciler)
@@ -204,11 +206,7 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
       .get(PtsPayments)
       .createPayment({ orderId: 'moved-1', amount: '2.00', currency: 'PHP', channel: 'QRPH' });
     expect(created.status).toBe('waiting');
-    const [{ since }] = await service.db.dataSource.query<{ since: string }[]>(
-      `SELECT to_char(status_changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS since
-         FROM pts_orders WHERE id = $1`,
-      [created.id],
-    );
+    const since = await exactTimeOf(service.db.dataSource, created.id, 'status_changed_at');
     // One wake-up in all, for the `waiting` step (taken or not by now): none left for `created`.
     const wakeUps = await wakeUpsOf(created.id);
     expect(wakeUps.map((w) => w.since)).toEqual([since]);
@@ -217,10 +215,7 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
 
   it('deletes the deadline wake-up of a create the gateway refused', async () => {
     service.sandbox.setFault({ kind: 'error', code: '1001', endpoint: 'payment', times: 1 });
-    const res = await request(service.url)
-      .post('/admin/payments')
-      .set(admin)
-      .send({ orderId: 'refused-1', amount: '1.00', currency: 'PHP', channel: 'QRPH' });
+    const res = await adminCreate(service, 'refused-1', '1.00');
     expect(res.status).toBe(422);
     expect(res.body.order).toMatchObject({ status: 'rejected' });
     const [{ id }] = await service.db.dataSource.query<{ id: string }[]>(
@@ -239,10 +234,7 @@ describe('reconciliation on a schedule, with callbacks lost', () => {
       endpoint: 'payment',
       times: 1,
     });
-    const res = await request(service.url)
-      .post('/admin/payments')
-      .set(admin)
-      .send({ orderId: 'never-1', amount: '1.00', currency: 'PHP', channel: 'QRPH' });
+    const res = await adminCreate(service, 'never-1', '1.00');
     expect(res.status).toBe(502);
     expect(res.body.order).toMatchObject({ status: 'unknown' });
     const done = await until(service, 'never-1', (o) => o.status === 'rejected');

@@ -54,3 +54,20 @@ async function adminQuery(url: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/**
+ * A time column of one order as the exact text the reconciliation wake-ups carry (`since`,
+ * `ptsExactTimeSql`): microseconds, UTC, `Z`.
+ */
+export async function exactTimeOf(
+  db: DataSource,
+  orderRef: string,
+  column: 'created_at' | 'status_changed_at',
+): Promise<string> {
+  const [{ at }] = await db.query<{ at: string }[]>(
+    `SELECT to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
+       FROM pts_orders WHERE id = $1`,
+    [orderRef],
+  );
+  return at;
+}
