@@ -1,23 +1,10 @@
-import pg from 'pg';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsJobs, PTS_JOB_QUEUES } from '../../src/pts/orders/pts-jobs.js';
 import { PtsPayments } from '../../src/pts/orders/pts-payments.js';
+import { statementsDuring } from '../support/pg-statements.js';
 import { callbackFields, signedCallbackBody } from '../support/pts-test-callbacks.js';
 import { startTestService, type TestService } from '../support/test-service.js';
-
-/** Every statement the process sends to PostgreSQL while `counting` (job workers are off). */
-const sent: string[] = [];
-let counting = false;
-const client = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-const query = client.query;
-client.query = function (this: unknown, ...args: unknown[]) {
-  if (counting) {
-    const q = args[0];
-    sent.push(typeof q === 'string' ? q : ((q as { text?: string }).text ?? ''));
-  }
-  return query.apply(this, args);
-};
 
 /** docs/reconciliation.md, "The callback path's statements". */
 describe('the statements of each callback path', () => {
@@ -33,19 +20,18 @@ describe('the statements of each callback path', () => {
   });
 
   afterAll(async () => {
-    counting = false;
     await service?.close();
   });
 
   async function statements(body: string): Promise<{ status: number; sql: string[] }> {
-    sent.length = 0;
-    counting = true;
-    const reply = await request(service.url)
-      .post('/pts/callback/payment')
-      .set('Content-Type', 'application/json')
-      .send(body);
-    counting = false;
-    return { status: reply.status, sql: sent.map((s) => s.replace(/\s+/g, ' ').trim()) };
+    const { result: reply, sql } = await statementsDuring(() =>
+      request(service.url)
+        .post('/pts/callback/payment')
+        .set('Content-Type', 'application/json')
+        .send(body)
+        .then((res) => res),
+    );
+    return { status: reply.status, sql };
   }
 
   const newOrder = (n: string) =>
@@ -55,6 +41,16 @@ describe('the statements of each callback path', () => {
       currency: 'PHP',
       channel: 'QRPH',
     });
+
+  it('creates an order in two statements: its first record before the request, the move after the answer', async () => {
+    const { result: order, sql } = await statementsDuring(() => newOrder('create'));
+    expect(order.status).toBe('waiting');
+    expect(sql).toHaveLength(2);
+    expect(sql[0]).toMatch(/^WITH moved AS \( INSERT INTO pts_orders /);
+    expect(sql[0]).toContain('INSERT INTO pts_order_history');
+    expect(sql[0]).toContain('INSERT INTO pts_outbox');
+    expect(sql[1]).toMatch(/^WITH moved AS \( UPDATE pts_orders SET .* AND xmin = /);
+  });
 
   it('applies a callback in two statements: one read of the order, one write of everything', async () => {
     const order = await newOrder('a');

@@ -1,7 +1,7 @@
-import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PtsJobs, PTS_JOB_QUEUES } from '../../src/pts/orders/pts-jobs.js';
 import { PtsOutboxDispatcher } from '../../src/pts/orders/pts-outbox-dispatcher.js';
+import { statementsDuring } from '../support/pg-statements.js';
 import { startTestService, type TestService } from '../support/test-service.js';
 import { eventually } from '../support/waiting.js';
 
@@ -80,28 +80,18 @@ describe('host-event delivery with 10,000 events pending and statistics from a d
 
   it('claims a wake-up batch of 50 orders in one statement, each order by its index range', async () => {
     const dispatcher = owner.app.get(PtsOutboxDispatcher);
-    const statements: string[] = [];
-    const db = owner.app.get(DataSource);
-    const query = db.query.bind(db);
-    // Counts what the dispatcher sends through the DataSource (its only way to the database).
-    db.query = ((text: string, params?: unknown[]) => {
-      statements.push(text);
-      return query(text, params);
-    }) as typeof db.query;
     const times: number[] = [];
-    try {
+    const { sql: statements } = await statementsDuring(async () => {
       for (let i = 200; i < 400; i += 50) {
         const started = performance.now();
         expect(await dispatcher.deliverOrders(orderRefs.slice(i, i + 50))).toBe(50);
         times.push(performance.now() - started);
       }
-    } finally {
-      db.query = query;
-    }
+    });
     // A claim and a mark per batch of 50 orders, not two statements per order.
     expect(statements).toHaveLength(8);
     expect(statements.filter((text) => text.includes('CROSS JOIN LATERAL'))).toHaveLength(4);
-    const [{ n }] = await db.query<{ n: string }[]>(
+    const [{ n }] = await owner.db.dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM pts_outbox WHERE order_ref = ANY($1::uuid[]) AND delivered_at IS NOT NULL`,
       [orderRefs.slice(200, 400)],
     );
