@@ -78,7 +78,7 @@ describe('host-event delivery with 10,000 events pending and statistics from a d
     expect(times.at(-1)).toBeLessThan(250);
   });
 
-  it('claims a wake-up batch of 50 orders in one statement, each order by its index range', async () => {
+  it('claims the orders of a wake-up batch 8 at a time, each order by its index range', async () => {
     const dispatcher = owner.app.get(PtsOutboxDispatcher);
     const times: number[] = [];
     const { sql: statements } = await statementsDuring(async () => {
@@ -88,9 +88,10 @@ describe('host-event delivery with 10,000 events pending and statistics from a d
         times.push(performance.now() - started);
       }
     });
-    // A claim and a mark per batch of 50 orders, not two statements per order.
-    expect(statements).toHaveLength(8);
-    expect(statements.filter((text) => text.includes('CROSS JOIN LATERAL'))).toHaveLength(4);
+    // A claim and a mark per group of 8 orders delivered side by side (7 groups per batch of
+    // 50), not two statements per order.
+    expect(statements.filter((text) => text.includes('CROSS JOIN LATERAL'))).toHaveLength(28);
+    expect(statements).toHaveLength(56);
     const [{ n }] = await owner.db.dataSource.query<{ n: string }[]>(
       `SELECT count(*) AS n FROM pts_outbox WHERE order_ref = ANY($1::uuid[]) AND delivered_at IS NOT NULL`,
       [orderRefs.slice(200, 400)],

@@ -34,7 +34,7 @@ interface ClaimedRow {
 
 /** Wake-ups one worker takes at a time. */
 const BATCH = 50;
-/** Orders of one batch delivered side by side (each order's events stay in order). */
+/** Orders claimed together and delivered side by side (each order's events stay in order). */
 const PARALLEL_ORDERS = 8;
 /** Events of one order claimed at a time. */
 const CLAIM = 20;
@@ -117,29 +117,28 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
   }
 
   /**
-   * Delivers the pending events of these orders, each order's oldest first, several orders side
-   * by side; the number delivered. One statement claims what is ready for all of them (up to
-   * `CLAIM` per order), one marks what the handlers took: a wake-up batch costs two statements,
-   * not two per order. An order that had `CLAIM` ready goes round again; one with fewer had
-   * them all (an event written meanwhile comes with a wake-up of its own).
+   * Delivers the pending events of these orders, each order's oldest first, `PARALLEL_ORDERS`
+   * orders side by side; the number delivered. Orders go in groups of that size: one statement
+   * claims what is ready for the group (up to `CLAIM` per order), its orders are delivered side
+   * by side, one statement marks what the handlers took. So each order's lease starts when its
+   * delivery does (one claim for a whole batch of 50 would start the last orders' leases while
+   * the first were still at their handlers), and a group costs two statements, not two per
+   * order. An order that had `CLAIM` ready goes round again; one with fewer had them all (an
+   * event written meanwhile comes with a wake-up of its own).
    */
   async deliverOrders(orderRefs: readonly string[]): Promise<number> {
     let delivered = 0;
-    let orders = [...new Set(orderRefs)];
-    while (orders.length > 0) {
-      const claimed = groupByOrder(await this.claim(orders));
+    const waiting = [...new Set(orderRefs)];
+    while (waiting.length > 0) {
+      const group = waiting.splice(0, PARALLEL_ORDERS);
+      const claimed = groupByOrder(await this.claim(group));
       const done: string[] = [];
-      const again: string[] = [];
-      const queue = [...claimed];
-      const lane = async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) {
-          const [orderRef, rows] = next;
-          if ((await this.deliverInOrder(orderRef, rows, done)) && rows.length === CLAIM) {
-            again.push(orderRef);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_ORDERS, queue.length) }, lane));
+      await Promise.all(
+        [...claimed].map(async ([orderRef, rows]) => {
+          const all = await this.deliverInOrder(orderRef, rows, done);
+          if (all && rows.length === CLAIM) waiting.push(orderRef);
+        }),
+      );
       if (done.length > 0) {
         await this.dataSource.query(
           `UPDATE pts_outbox SET delivered_at = now(), last_error = NULL WHERE id = ANY($1::bigint[])`,
@@ -147,7 +146,6 @@ export class PtsOutboxDispatcher implements OnApplicationBootstrap {
         );
       }
       delivered += done.length;
-      orders = again;
     }
     return delivered;
   }
