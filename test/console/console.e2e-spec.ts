@@ -180,6 +180,31 @@ describe('the console in a browser', { timeout: 90_000 }, () => {
     expect(problems).toEqual([]);
   });
 
+  it('reads a waiting order again every few seconds, one loop however often the page re-renders', async () => {
+    saveScreenshotsOnFailure('order-poll');
+    const console = await browser.page();
+    await signIn(console, ADMIN_KEY);
+    await console.evaluate(() => {
+      location.hash = '#/order?account=main&id=CONSOLE-2';
+    });
+    await console.locator('[data-testid="order"][data-status="waiting"]').waitFor();
+    const reads: number[] = [];
+    console.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/admin/orders/CONSOLE-2') reads.push(Date.now());
+    });
+    // Five re-renders, as the Sync and Replay buttons ask for them.
+    for (let i = 0; i < 5; i++) {
+      await console.evaluate(() => window.dispatchEvent(new Event('console:refresh')));
+    }
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // One 2 s loop: the 5 renders, then a read at about 2 s and 4 s. Each extra loop would add
+    // two more.
+    const polled = reads.filter((at) => at > started + 500).length;
+    expect(polled).toBeGreaterThanOrEqual(1);
+    expect(polled).toBeLessThanOrEqual(3);
+  });
+
   it('replays a callback from the order page: a duplicate that changes nothing', async () => {
     saveScreenshotsOnFailure('admin-replay');
     const console = await browser.page();

@@ -72,9 +72,15 @@ export async function renderOrder(params) {
   );
 }
 
-/** An order still moving is read again every few seconds while its page stays open. */
+/**
+ * An order still moving is read again every few seconds while its page stays open. One timer
+ * for the page: each render replaces it, so refreshes (an action, a replay, coming back to the
+ * same order) never leave a second loop running beside the first.
+ */
+let watchTimer;
 function watch(hash) {
-  setTimeout(() => {
+  clearTimeout(watchTimer);
+  watchTimer = setTimeout(() => {
     if (location.hash === hash && !document.hidden)
       window.dispatchEvent(new Event('console:refresh'));
     else if (location.hash === hash) watch(hash);
