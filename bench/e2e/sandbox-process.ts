@@ -1,16 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import {
+  loadOrCreateSandboxCredentials,
+  type PtsSandboxCredentials,
+} from '../../src/sandbox/index.js';
 import { freePort, NodeProcess } from './node-process.js';
-
-/** What the built sandbox writes to `credentials.json` in its data directory. */
-export interface StoredCredentials {
-  userId: string;
-  safecode: string;
-  guid: string;
-  transactionSecret: string;
-  merchantPrivateKeyPem: string;
-  gatewayPublicKeyPem: string;
-}
 
 /**
  * The built sandbox (`node dist/src/sandbox/main.js`) as a process of its own, its data and log
@@ -18,7 +11,7 @@ export interface StoredCredentials {
  */
 export async function startSandboxProcess(
   dir: string,
-): Promise<{ process: NodeProcess; url: string; credentials: StoredCredentials }> {
+): Promise<{ process: NodeProcess; url: string; credentials: PtsSandboxCredentials }> {
   const port = await freePort();
   const dataDir = join(dir, 'sandbox');
   const process_ = NodeProcess.start(
@@ -33,8 +26,7 @@ export async function startSandboxProcess(
     await process_.stop();
     throw error;
   }
-  const credentials = JSON.parse(
-    readFileSync(join(dataDir, 'credentials.json'), 'utf8'),
-  ) as StoredCredentials;
+  // The file it wrote before answering, read and checked as the sandbox itself reads it.
+  const { credentials } = await loadOrCreateSandboxCredentials(dataDir);
   return { process: process_, url, credentials };
 }

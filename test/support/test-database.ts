@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
+import { ptsExactTimeSql } from '../../src/pts/orders/pts-reconcile-schedule.js';
 import {
   buildDataSourceOptions,
   type DatabaseSettings,
@@ -65,8 +66,7 @@ export async function exactTimeOf(
   column: 'created_at' | 'status_changed_at',
 ): Promise<string> {
   const [{ at }] = await db.query<{ at: string }[]>(
-    `SELECT to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at
-       FROM pts_orders WHERE id = $1`,
+    `SELECT ${ptsExactTimeSql(column)} AS at FROM pts_orders WHERE id = $1`,
     [orderRef],
   );
   return at;

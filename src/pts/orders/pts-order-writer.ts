@@ -261,12 +261,20 @@ export class PtsOrderWriter {
    * Every column of `pts_orders` by name, never `*`: a named prepared statement keeps its
    * result's shape when a migration adds a column (pts-prepared-query.ts).
    */
-  private returnedColumns(prefix = ''): string {
-    return this.dataSource
-      .getMetadata(PtsOrderEntity)
-      .columns.map((c) => prefix + c.databaseName)
-      .join(', ');
+  private returnedColumns(prefix: '' | 'moved.' = ''): string {
+    let columns = this.columnLists.get(prefix);
+    if (columns === undefined) {
+      columns = this.dataSource
+        .getMetadata(PtsOrderEntity)
+        .columns.map((c) => prefix + c.databaseName)
+        .join(', ');
+      this.columnLists.set(prefix, columns);
+    }
+    return columns;
   }
+
+  /** The lists `returnedColumns` built, by prefix: the entity's columns do not change. */
+  private readonly columnLists = new Map<string, string>();
 
   /** A returned row as the entity, each value as TypeORM's own reads hydrate it. */
   private hydrate(row: Record<string, unknown>): PtsOrderEntity {
